@@ -1,0 +1,63 @@
+// anomaly.h: named, counted anomalies (malformed or unusual input), reported in report.xml.
+//
+// Design note: decoders never print per packet and never throw on bad input; they count one
+// of these and skip the packet (or the bad part). The counters are a plain array owned by the
+// pipeline and passed by reference to whoever counts. Names are stable: they are report.xml
+// element attributes that scripts may read.
+#ifndef TCPFLOW_ANOMALY_H
+#define TCPFLOW_ANOMALY_H
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace tcpflow {
+
+enum class Anomaly : std::uint8_t {
+  kTruncatedLinkHeader,   // frame shorter than its link-layer header
+  kUnsupportedNetwork,    // link layer carries something that is not IP (ARP, ...)
+  kTooManyVlanTags,       // VLAN/MPLS nesting beyond the decoder's cap
+  kBadLoopbackFamily,     // DLT_NULL/LOOP family value that is neither IPv4 nor IPv6
+  kTruncatedIpHeader,     // fewer bytes than the IP header (or its IHL) needs
+  kBadIpVersion,          // version nibble does not match what the link layer said
+  kBadIpHeaderLength,     // IPv4 IHL < 5 or IHL*4 > total length
+  kIpLengthBeyondCapture, // IP total/payload length exceeds captured bytes (clamped)
+  kIpZeroTotalLength,     // IPv4 total length 0 (TSO capture): captured length used
+  kIpFragment,            // fragmented IP datagram (not yet reassembled)
+  kBadIpv6ExtHeader,      // truncated or looping IPv6 extension-header chain
+  kNotTcp,                // IP payload is not TCP
+  kTruncatedTcpHeader,    // fewer than 20 bytes, or data offset past the segment
+  kBadTcpDataOffset,      // TCP data offset < 5
+  kSynWithData,           // SYN carrying payload (stored anyway)
+  kDataBeforeIsn,         // data before ISN+1 on a flow whose SYN was seen (dropped)
+  kOverlap,               // retransmitted bytes over bytes already stored
+  kOverlapConflict,       // retransmitted bytes that differ from the stored copy
+  kOutOfOrderLimit,       // out-of-order buffer bound hit: written with a hole
+  kFlowSplitMaxSeek,      // segment jumped more than -m bytes: new flow started
+  kIgnoredSyn,            // SYN on a live flow that already stored data (ignored)
+  kCount
+};
+
+inline constexpr std::size_t kAnomalyCount = static_cast<std::size_t>(Anomaly::kCount);
+
+// The stable snake_case name of an anomaly, e.g. "truncated_ip_header".
+std::string_view AnomalyName(Anomaly a);
+
+class AnomalyCounters {
+ public:
+  void Count(Anomaly a, std::uint64_t n = 1) { counts_[static_cast<std::size_t>(a)] += n; }
+  std::uint64_t Get(Anomaly a) const { return counts_[static_cast<std::size_t>(a)]; }
+  std::uint64_t Total() const {
+    std::uint64_t t = 0;
+    for (auto c : counts_) t += c;
+    return t;
+  }
+
+ private:
+  std::array<std::uint64_t, kAnomalyCount> counts_{};
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_ANOMALY_H

@@ -1,0 +1,71 @@
+// flow.h: the state of one TCP flow direction, shared by the demux, the writers and the report.
+//
+// Design note: a Flow is created and owned by the FlowTable and lives from the first packet
+// that creates it until it is closed (FIN/RST/-m/timeout/end of input). The TcpDemux owns the
+// TCP fields; each sink owns the fields grouped under its name. Sinks may keep a pointer to a
+// Flow only between OnFlowOpen and OnFlowClose.
+#ifndef TCPFLOW_FLOW_H
+#define TCPFLOW_FLOW_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "flow_key.h"
+#include "packet.h"
+#include "reassembler.h"
+
+namespace tcpflow {
+
+// What the flow-file writer records about its file.
+struct FlowOutputState {
+  std::string filename;            // path as created (with the -o prefix); empty = no file yet
+  std::uint32_t counter = 0;       // connection counter used in the name (%c)
+  std::optional<std::uint32_t> file_id;  // OutputFs handle while the file exists
+  std::uint64_t logical_size = 0;  // highest stream offset written + 1 (ignores -b)
+};
+
+struct Flow {
+  Flow(const FlowKey& k, const ReassemblyLimits& limits, ReassemblyBudget& budget)
+      : key(k), reassembler(limits, budget) {}
+  Flow(const Flow&) = delete;
+  Flow& operator=(const Flow&) = delete;
+
+  FlowKey key;
+  std::uint64_t flow_id = 0;     // creation order, from 0 (naming %N %K %M %G)
+  std::uint64_t session_id = 0;  // shared by both directions of a connection (%S)
+
+  // Link-layer identity of the first packet.
+  bool has_macs = false;
+  MacAddress src_mac{};
+  MacAddress dst_mac{};
+
+  // Times and counters (every packet that reaches the flow).
+  Timeval first_seen;
+  Timeval last_seen;
+  std::uint64_t packets = 0;
+  std::uint64_t wire_bytes = 0;      // sum of original lengths, link headers included
+  std::uint64_t captured_bytes = 0;  // sum of captured lengths
+  std::uint64_t out_of_order_count = 0;  // segments written below the previous segment's end
+  std::uint64_t violations = 0;          // SYN with data, data before the ISN
+
+  // TCP state (TcpDemux).
+  std::uint32_t isn = 0;             // stream offset 0 is sequence number isn + 1
+  std::uint32_t syn_count = 0;
+  bool client_to_server = false;     // this direction sent a SYN without ACK
+  bool fin_seen = false;
+  std::uint64_t fin_offset = 0;      // stream offset just after the FIN's data
+  std::uint64_t prev_segment_end = 0;  // end offset of the previous data segment
+  bool has_data = false;             // any payload was offered to the reassembler
+
+  Reassembler reassembler;
+  FlowOutputState output;
+
+  // Open-flow bookkeeping for the FlowTable (idle order).
+  Flow* idle_prev = nullptr;
+  Flow* idle_next = nullptr;
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_FLOW_H

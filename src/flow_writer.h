@@ -1,0 +1,61 @@
+// flow_writer.h: writes each flow direction's bytes into its own file, at their stream offsets.
+//
+// Design note: a flow's file is created when its first byte arrives (a flow without payload has
+// no file), named by the filename template with the lowest connection counter whose name is
+// free on disk (exclusive create, so earlier runs' files are never overwritten). Bytes go to
+// their stream offset, so holes read back as zeros. -b caps the file, not the logical size. On
+// close the file's times are set to the flow's first packet. A failed write or create is
+// remembered: failed() turns true and error() says what, and the pipeline stops the run.
+#ifndef TCPFLOW_FLOW_WRITER_H
+#define TCPFLOW_FLOW_WRITER_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "filename_template.h"
+#include "output_dir.h"
+#include "stream_sink.h"
+
+namespace tcpflow {
+
+class FlowFileWriter final : public StreamSink {
+ public:
+  // `name_template` and `fs` must outlive the writer.
+  FlowFileWriter(const OutputConfig& output, const ReassemblyConfig& reassembly,
+                 const FilenameTemplate& name_template, OutputFs& fs);
+
+  void OnFlowOpen(Flow& flow) override;
+  void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  void OnShift(Flow& flow, std::uint64_t n) override;
+  void OnFlowClose(Flow& flow) override;
+
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  std::size_t files_created() const { return files_created_; }
+
+  // The path prefix put before every name: "" for ".", else "DIR/".
+  static std::string PathPrefix(const std::string& outdir);
+
+ private:
+  bool EnsureFile(Flow& flow);
+  void Fail(const std::string& message);
+
+  const OutputConfig& output_;
+  const ReassemblyConfig& reassembly_;
+  const FilenameTemplate& template_;
+  OutputFs& fs_;
+  std::string prefix_;
+  std::string name_buffer_;
+  std::vector<std::uint8_t> shift_buffer_;
+  std::string error_;
+  std::size_t files_created_ = 0;
+};
+
+// The fields a file name is built from, for one flow.
+NameFields NameFieldsOf(const Flow& flow);
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_FLOW_WRITER_H

@@ -1,0 +1,58 @@
+// main.cpp: argv → Config → pipeline → exit status; the only place that exits.
+#include <csignal>
+#include <iostream>
+
+#include "build_config.h"
+#include "config.h"
+#include "output_dir.h"
+#include "pipeline.h"
+
+namespace {
+
+// The one piece of process-wide state: signal handlers can reach nothing else. The pipeline
+// polls it between packets; a second SIGINT/SIGTERM exits at once.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void OnStopSignal(int sig) {
+  if (g_stop_signal != 0) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  g_stop_signal = sig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tcpflow::Config config;
+  tcpflow::ParseResult parsed = tcpflow::ParseCommandLine(argc, argv, config);
+  for (const auto& w : parsed.warnings) std::cerr << "tcpflow: " << w << "\n";
+  if (parsed.status == tcpflow::ParseResult::Status::kError) {
+    std::cerr << "tcpflow: " << parsed.message << "\n"
+              << "Try 'tcpflow -h' for more information.\n";
+    return 1;
+  }
+  switch (config.mode) {
+    case tcpflow::RunMode::kHelp:
+      std::cout << tcpflow::UsageText(false);
+      return 0;
+    case tcpflow::RunMode::kHelpMore:
+    case tcpflow::RunMode::kHelpScanners:
+      std::cout << tcpflow::UsageText(true);
+      return 0;
+    case tcpflow::RunMode::kVersion:
+      std::cout << "TCPFLOW " << PACKAGE_VERSION << "\n";
+      return 0;
+    case tcpflow::RunMode::kRun:
+      break;
+  }
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  std::signal(SIGHUP, OnStopSignal);
+  std::size_t max_open = config.output.max_open_files > 0
+                             ? static_cast<std::size_t>(config.output.max_open_files)
+                             : tcpflow::PosixOutputFs::DefaultMaxOpen();
+  tcpflow::PosixOutputFs fs(max_open);
+  return tcpflow::RunPipeline(config, fs, std::cerr, &g_stop_signal);
+}

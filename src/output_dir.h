@@ -1,0 +1,125 @@
+// output_dir.h: the file system behind an interface: flow files by handle, directories, times.
+//
+// Design note: writers never see file descriptors. They create files by path and get a FileId;
+// PosixOutputFs keeps at most `max_open` real descriptors open, closing the least recently used
+// one when it needs another and reopening transparently (without truncation) on the next write,
+// so output is identical whatever the budget. MemoryOutputFs is the in-memory double used by
+// unit tests and the fuzz harness. Every failure returns false/nullopt with error() set to a
+// one-line message naming the path and the system error.
+#ifndef TCPFLOW_OUTPUT_DIR_H
+#define TCPFLOW_OUTPUT_DIR_H
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "byte_reader.h"
+#include "packet.h"
+
+namespace tcpflow {
+
+using FileId = std::uint32_t;
+
+class OutputFs {
+ public:
+  enum class CreateStatus { kCreated, kExists, kError };
+  virtual ~OutputFs() = default;
+
+  // Creates `path` only if it does not exist (O_EXCL), making missing parent directories first.
+  // kExists means the name is taken (try the next counter); kError sets error().
+  virtual CreateStatus CreateExclusive(const std::string& path, FileId* id) = 0;
+  // Writes all of `data` at byte `offset` (the file grows; skipped ranges read as zeros).
+  virtual bool WriteAt(FileId id, std::uint64_t offset, Bytes data) = 0;
+  // Reads up to out.size() bytes at `offset`; returns how many were read (0 at end), or nullopt.
+  virtual std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
+                                            std::span<std::uint8_t> out) = 0;
+  // Reads from a file that is not open as a FileId (e.g. a closed flow's file).
+  virtual std::optional<std::size_t> ReadPath(const std::string& path, std::uint64_t offset,
+                                              std::span<std::uint8_t> out) = 0;
+  // Closes the file for good; sets its access and modification times when `mtime` is given.
+  virtual bool Close(FileId id, const Timeval* mtime) = 0;
+  // Makes `dir` and its missing parents; fine if it exists as a directory.
+  virtual bool MakeDirs(const std::string& dir) = 0;
+
+  virtual std::size_t open_descriptors() const = 0;
+  const std::string& error() const { return error_; }
+
+ protected:
+  std::string error_;
+};
+
+class PosixOutputFs final : public OutputFs {
+ public:
+  // max_open: real descriptors kept open at once (>= 1).
+  explicit PosixOutputFs(std::size_t max_open);
+  ~PosixOutputFs() override;
+  CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
+  bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
+  std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
+                                    std::span<std::uint8_t> out) override;
+  std::optional<std::size_t> ReadPath(const std::string& path, std::uint64_t offset,
+                                      std::span<std::uint8_t> out) override;
+  bool Close(FileId id, const Timeval* mtime) override;
+  bool MakeDirs(const std::string& dir) override;
+  std::size_t open_descriptors() const override { return open_count_; }
+  std::size_t peak_descriptors() const { return peak_open_; }
+
+  // The default budget: the process's descriptor limit less a reserve for everything else.
+  static std::size_t DefaultMaxOpen();
+
+ private:
+  struct Entry {
+    std::string path;
+    int fd = -1;
+    bool in_use = false;
+    std::uint64_t last_use = 0;
+  };
+  int Descriptor(FileId id);  // opens (reopening if needed) and marks most recently used
+  bool MakeRoom();            // closes the least recently used descriptor
+  FileId NewEntry(const std::string& path, int fd);
+
+  std::size_t max_open_;
+  std::size_t open_count_ = 0;
+  std::size_t peak_open_ = 0;
+  std::uint64_t clock_ = 0;
+  std::vector<Entry> entries_;
+  std::vector<FileId> free_ids_;
+  // Open descriptors by last use, for finding the LRU one in O(log n).
+  std::map<std::uint64_t, FileId> lru_;
+};
+
+// In-memory double: files are byte vectors keyed by path.
+class MemoryOutputFs final : public OutputFs {
+ public:
+  CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
+  bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
+  std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
+                                    std::span<std::uint8_t> out) override;
+  std::optional<std::size_t> ReadPath(const std::string& path, std::uint64_t offset,
+                                      std::span<std::uint8_t> out) override;
+  bool Close(FileId id, const Timeval* mtime) override;
+  bool MakeDirs(const std::string& dir) override;
+  std::size_t open_descriptors() const override { return open_.size(); }
+
+  struct File {
+    std::vector<std::uint8_t> bytes;
+    std::optional<Timeval> mtime;
+  };
+  const std::map<std::string, File>& files() const { return files_; }
+  // Makes every later write fail (to test error paths); the failure text is `error`.
+  void FailWrites(const std::string& error) { fail_writes_ = error; }
+  // Stops any file from growing past `limit` bytes (writes beyond fail like a full disk).
+  std::uint64_t max_file_bytes = UINT64_MAX;
+
+ private:
+  std::map<std::string, File> files_;
+  std::map<FileId, std::string> open_;
+  FileId next_id_ = 0;
+  std::optional<std::string> fail_writes_;
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_OUTPUT_DIR_H

@@ -1,0 +1,240 @@
+// pipeline.cpp: one run of tcpflow, from command-line configuration to exit status.
+#include "pipeline.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "anomaly.h"
+#include "build_config.h"
+#include "datalink.h"
+#include "dfxml_writer.h"
+#include "filename_template.h"
+#include "flow_table.h"
+#include "flow_writer.h"
+#include "ip.h"
+#include "pcap_source.h"
+#include "report_sink.h"
+#include "stream_sink.h"
+#include "tcp_demux.h"
+#include "tcp_segment.h"
+
+namespace tcpflow {
+namespace {
+
+constexpr std::uint8_t kIpProtoTcp = 6;
+
+struct InputSpec {
+  std::string path;   // empty = live capture
+  bool finish_only;   // -R
+};
+
+std::string ReportPath(const Config& config) {
+  if (!config.report.path.empty()) return config.report.path;
+  return FlowFileWriter::PathPrefix(config.output.outdir) + "report.xml";
+}
+
+// Creates the output directory if needed; false with a message when it is unusable.
+bool PrepareOutdir(const std::string& outdir, OutputFs& fs, std::string* error) {
+  struct stat st {};
+  if (::stat(outdir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+    *error = "outdir is not a directory: " + outdir;
+    return false;
+  }
+  if (!fs.MakeDirs(outdir)) {
+    *error = fs.error();
+    return false;
+  }
+  if (::access(outdir.c_str(), W_OK | X_OK) != 0) {
+    *error = "cannot write to output directory " + outdir + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+Timeval WallClock() {
+  struct timeval tv {};
+  ::gettimeofday(&tv, nullptr);
+  return Timeval{tv.tv_sec, static_cast<std::int32_t>(tv.tv_usec)};
+}
+
+}  // namespace
+
+
+PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
+                                 const FilenameTemplate& name_template, ReportWriter* report)
+    : config_(config),
+      limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
+      budget_{config.reassembly.max_buffered_total, 0},
+      table_(std::random_device{}(), limits_, budget_),
+      writer_(config.output, config.reassembly, name_template, fs),
+      demux_(config.reassembly, table_, fanout_, fs, anomalies_) {
+  fanout_.Add(&writer_);
+  if (report != nullptr) {
+    report_sink_ = std::make_unique<ReportSink>(*report);
+    fanout_.Add(report_sink_.get());
+  }
+}
+
+PacketProcessor::~PacketProcessor() = default;
+
+void PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool finish_only) {
+  LinkLayer link;
+  if (!DecodeLink(link_type, packet.data, link, anomalies_)) return;
+  IpLayer ip;
+  if (!DecodeIp(link.network, link.ethertype, ip, anomalies_)) return;
+  if (ip.protocol != kIpProtoTcp) {
+    anomalies_.Count(Anomaly::kNotTcp);
+    return;
+  }
+  if (ip.is_fragment) {
+    // Until fragments are reassembled, a first fragment stands for itself (as in 1.6.1).
+    anomalies_.Count(Anomaly::kIpFragment);
+    if (ip.fragment_offset != 0) return;
+  }
+  TcpLayer tcp;
+  if (!DecodeTcp(ip.payload, tcp, anomalies_)) return;
+  PacketMeta meta;
+  meta.ts = packet.ts;
+  meta.ts.sec += config_.output.tdelta;
+  meta.wire_len = packet.wire_len;
+  meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
+  demux_.Process(meta, link, ip, tcp, finish_only);
+  demux_.ExpireIdle(meta.ts);
+}
+
+void PacketProcessor::Finish(ReportTotals* totals) {
+  totals->flow_map_size = table_.size();
+  totals->max_open_flows = table_.peak_size();
+  demux_.CloseAll();
+  totals->total_flows = table_.total_created();
+  totals->total_packets = demux_.total_packets();
+  totals->anomalies = &anomalies_;
+}
+
+int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
+                const volatile std::sig_atomic_t* stop) {
+  std::string error;
+  auto name_template = FilenameTemplate::Parse(config.output.filename_template, &error);
+  if (!name_template) {
+    err << "tcpflow: invalid filename template '" << config.output.filename_template
+        << "': " << error << "\n";
+    return 1;
+  }
+  if (!PrepareOutdir(config.output.outdir, fs, &error)) {
+    err << "tcpflow: " << error << "\n";
+    return 1;
+  }
+
+  std::vector<InputSpec> inputs;
+  for (const auto& f : config.input.read_files) inputs.push_back({f, false});
+  for (const auto& f : config.input.finish_files) inputs.push_back({f, true});
+  if (inputs.empty() || !config.input.interface.empty()) inputs.insert(inputs.begin(), {"", false});
+
+  std::ofstream report_stream;
+  std::unique_ptr<ReportWriter> report;
+  const std::string report_path = ReportPath(config);
+  if (config.report.enabled) {
+    report_stream.open(report_path, std::ios::binary | std::ios::trunc);
+    if (!report_stream) {
+      err << "tcpflow: cannot create " << report_path << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    err << "reportfilename: " << report_path << "\n";
+    report = std::make_unique<ReportWriter>(report_stream);
+    ReportHeader header;
+    header.program_version = PACKAGE_VERSION;
+    header.command_line = config.command_line;
+    for (const auto& in : inputs) {
+      header.input_files.push_back(in.path.empty() ? "interface:" + config.input.interface
+                                                   : in.path);
+    }
+    header.tdelta = config.output.tdelta;
+    header.start_time = WallClock();
+    report->WriteHeader(header);
+  }
+
+  PacketProcessor pipeline(config, fs, *name_template, report.get());
+  int status = 0;
+  std::string termination;
+  for (const auto& input : inputs) {
+    std::unique_ptr<PcapSource> source = input.path.empty()
+                                             ? PcapSource::OpenLive(config.input, &error)
+                                             : PcapSource::OpenFile(input.path, &error);
+    if (source == nullptr) {
+      err << "tcpflow: " << error << "\n";
+      termination = error;
+      status = 1;
+      break;
+    }
+    if (!IsSupportedLinkType(source->link_type())) {
+      error = "unknown datalink type " + std::to_string(source->link_type()) + " in " +
+              source->name();
+      err << "tcpflow: " << error << "\n";
+      termination = error;
+      status = 1;
+      break;
+    }
+    if (!source->SetFilter(config.input.bpf_expression, &error)) {
+      err << "tcpflow: " << error << "\n";
+      termination = error;
+      status = 1;
+      break;
+    }
+    if (input.path.empty()) err << "tcpflow: listening on " << source->name() << "\n";
+    RawPacket packet;
+    bool stopped = false;
+    for (;;) {
+      if (*stop != 0) {
+        termination = "interrupted by signal " + std::to_string(*stop);
+        stopped = true;
+        break;
+      }
+      PcapSource::Status s = source->Next(&packet);
+      if (s == PcapSource::Status::kTimeout) continue;
+      if (s == PcapSource::Status::kEnd) break;
+      if (s == PcapSource::Status::kError) {
+        err << "tcpflow: " << source->error() << "\n";
+        termination = source->error();
+        status = 1;
+        stopped = true;
+        break;
+      }
+      pipeline.HandlePacket(source->link_type(), packet, input.finish_only);
+      if (pipeline.writer().failed()) {
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped) break;
+  }
+
+  ReportTotals totals;
+  totals.open_fds_at_end = fs.open_descriptors();
+  pipeline.Finish(&totals);
+  if (pipeline.writer().failed()) {
+    err << "tcpflow: " << pipeline.writer().error() << "\n";
+    if (termination.empty()) termination = pipeline.writer().error();
+    status = 1;
+  }
+  if (report) {
+    totals.termination = termination;
+    report->WriteFooter(totals);
+    report_stream.flush();
+    if (!report->ok() || !report_stream) {
+      err << "tcpflow: write error on " << report_path << "\n";
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace tcpflow

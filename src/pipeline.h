@@ -1,0 +1,66 @@
+// pipeline.h: wiring and ownership for one run: sources → decoders → demux → sinks → report.
+//
+// Design note: PacketProcessor::HandlePacket() is the per-packet path (decode link, IP, TCP;
+// hand to the demux); it needs no libpcap and no disk, so tests and the fuzz harness drive it
+// with an in-memory OutputFs. RunPipeline() opens each input in turn, stops in order on a
+// signal or a write error, and always finishes report.xml; it returns the exit status (only
+// main() exits).
+#ifndef TCPFLOW_PIPELINE_H
+#define TCPFLOW_PIPELINE_H
+
+#include <csignal>
+#include <memory>
+#include <ostream>
+
+#include "anomaly.h"
+#include "config.h"
+#include "dfxml_writer.h"
+#include "filename_template.h"
+#include "flow_table.h"
+#include "flow_writer.h"
+#include "output_dir.h"
+#include "pcap_source.h"
+#include "reassembler.h"
+#include "report_sink.h"
+#include "stream_sink.h"
+#include "tcp_demux.h"
+
+namespace tcpflow {
+
+class PacketProcessor {
+ public:
+  // Everything passed in must outlive the processor. `report` may be null (no report).
+  PacketProcessor(const Config& config, OutputFs& fs, const FilenameTemplate& name_template,
+                  ReportWriter* report);
+  ~PacketProcessor();
+  PacketProcessor(const PacketProcessor&) = delete;
+  PacketProcessor& operator=(const PacketProcessor&) = delete;
+
+  // One captured frame of the given link type. finish_only: from a -R file.
+  void HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
+  // Closes every flow and fills in the run totals.
+  void Finish(ReportTotals* totals);
+
+  const FlowFileWriter& writer() const { return writer_; }
+  const AnomalyCounters& anomalies() const { return anomalies_; }
+
+ private:
+  const Config& config_;
+  AnomalyCounters anomalies_;
+  ReassemblyLimits limits_;
+  ReassemblyBudget budget_;
+  FlowTable table_;
+  SinkFanout fanout_;
+  FlowFileWriter writer_;
+  std::unique_ptr<ReportSink> report_sink_;
+  TcpDemux demux_;
+};
+
+// Returns the exit status: 0 when every input was read and every byte written, 1 otherwise.
+// `stop` is polled between packets; non-zero asks for an orderly stop (its value is the signal).
+int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
+                const volatile std::sig_atomic_t* stop);
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_PIPELINE_H

@@ -1,0 +1,55 @@
+// stream_sink.h: the interface through which reassembled flow data reaches its consumers,
+// and the fixed-order fan-out that feeds them all.
+//
+// Design note: the demux calls, per flow, OnFlowOpen once, then any number of OnData (stream
+// offsets, usually increasing; lower offsets are hole fills or rewrites), OnShift when bytes are
+// inserted in front of a mid-stream flow, and OnFlowClose once. Sinks are called in the order
+// they were added: the file writer first, so that later sinks (scanners, report) see the flow's
+// file name and size.
+#ifndef TCPFLOW_STREAM_SINK_H
+#define TCPFLOW_STREAM_SINK_H
+
+#include <cstdint>
+#include <vector>
+
+#include "byte_reader.h"
+#include "flow.h"
+#include "packet.h"
+
+namespace tcpflow {
+
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  virtual void OnFlowOpen(Flow& flow) = 0;
+  // `data` is valid only during the call. `ts` is the time of the packet that completed it.
+  virtual void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) = 0;
+  // `n` bytes were inserted before offset 0: everything stored so far moves up by n.
+  virtual void OnShift(Flow& flow, std::uint64_t n) = 0;
+  virtual void OnFlowClose(Flow& flow) = 0;
+};
+
+// Calls every added sink in order. Does not own them.
+class SinkFanout final : public StreamSink {
+ public:
+  void Add(StreamSink* sink) { sinks_.push_back(sink); }
+  void OnFlowOpen(Flow& flow) override {
+    for (auto* s : sinks_) s->OnFlowOpen(flow);
+  }
+  void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override {
+    for (auto* s : sinks_) s->OnData(flow, offset, data, ts);
+  }
+  void OnShift(Flow& flow, std::uint64_t n) override {
+    for (auto* s : sinks_) s->OnShift(flow, n);
+  }
+  void OnFlowClose(Flow& flow) override {
+    for (auto* s : sinks_) s->OnFlowClose(flow);
+  }
+
+ private:
+  std::vector<StreamSink*> sinks_;
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_STREAM_SINK_H

@@ -1,0 +1,188 @@
+// tcp_demux.cpp: flow creation, splitting, closing and payload placement (RFC 9293 semantics
+// as tcpflow 1.6.1 applies them).
+#include "tcp_demux.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+#include "seq.h"
+
+namespace tcpflow {
+namespace {
+
+constexpr std::size_t kRecentlyClosedKept = 100;
+
+// Forwards the reassembler's output for one flow to the sinks, with the packet's time.
+class FlowDelivery final : public ReassemblySink {
+ public:
+  FlowDelivery(Flow& flow, StreamSink& sink, const Timeval& ts)
+      : flow_(flow), sink_(sink), ts_(ts) {}
+  void OnData(std::uint64_t offset, Bytes data) override { sink_.OnData(flow_, offset, data, ts_); }
+  void OnGap(std::uint64_t, std::uint64_t) override {}
+
+ private:
+  Flow& flow_;
+  StreamSink& sink_;
+  const Timeval& ts_;
+};
+
+// The sequence number that follows everything seen so far in this direction.
+std::uint32_t NextSeq(const Flow& flow) {
+  return flow.isn + 1 + static_cast<std::uint32_t>(flow.reassembler.highest_end());
+}
+
+}  // namespace
+
+TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink,
+                   OutputFs& fs, AnomalyCounters& anomalies)
+    : config_(config), table_(table), sink_(sink), fs_(fs), anomalies_(anomalies) {}
+
+Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
+                           std::uint32_t isn) {
+  Flow* flow = table_.Create(key);
+  flow->isn = isn;
+  flow->first_seen = meta.ts;
+  flow->last_seen = meta.ts;
+  flow->has_macs = link.has_macs;
+  flow->src_mac = link.src_mac;
+  flow->dst_mac = link.dst_mac;
+  sink_.OnFlowOpen(*flow);
+  return flow;
+}
+
+void TcpDemux::CloseFlow(Flow* flow) {
+  FlowDelivery delivery(*flow, sink_, flow->last_seen);
+  flow->reassembler.Flush(delivery);
+  sink_.OnFlowClose(*flow);
+  if (!flow->output.filename.empty()) {
+    recently_closed_.push_back(ClosedFlow{flow->key, flow->isn, flow->output.filename});
+    if (recently_closed_.size() > kRecentlyClosedKept) recently_closed_.pop_front();
+  }
+  table_.Remove(flow);
+}
+
+bool TcpDemux::IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq,
+                                          Bytes payload) {
+  for (auto it = recently_closed_.rbegin(); it != recently_closed_.rend(); ++it) {
+    if (!(it->key == key)) continue;
+    std::uint32_t offset = data_seq - (it->isn + 1);
+    std::vector<std::uint8_t> stored(payload.size());
+    auto got = fs_.ReadPath(it->filename, offset, stored);
+    return got && *got == payload.size() && std::equal(payload.begin(), payload.end(), stored.begin());
+  }
+  return false;
+}
+
+void TcpDemux::StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, const Timeval& ts) {
+  Reassembler& reasm = flow->reassembler;
+  std::int64_t offset =
+      UnwrapOffset(data_seq, flow->isn + 1, static_cast<std::int64_t>(reasm.highest_end()));
+  bool counted = false;
+  if (offset < 0) {
+    if (flow->syn_count > 0) {
+      // The SYN fixed where the stream starts: nothing can come before it.
+      ++flow->violations;
+      anomalies_.Count(Anomaly::kDataBeforeIsn);
+      return;
+    }
+    // Picked up mid-stream and earlier bytes arrived: insert them in front.
+    std::uint64_t n = static_cast<std::uint64_t>(-offset);
+    reasm.ShiftBase(n);
+    flow->isn -= static_cast<std::uint32_t>(n);
+    flow->prev_segment_end += n;
+    if (flow->fin_seen) flow->fin_offset += n;
+    sink_.OnShift(*flow, n);
+    ++flow->out_of_order_count;
+    counted = true;
+    offset = 0;
+  }
+  std::uint64_t start = static_cast<std::uint64_t>(offset);
+  if (!counted && flow->has_data && start < flow->prev_segment_end) ++flow->out_of_order_count;
+  flow->prev_segment_end = start + payload.size();
+  flow->has_data = true;
+  FlowDelivery delivery(*flow, sink_, ts);
+  reasm.Add(start, payload, delivery);
+}
+
+TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& link,
+                                    const IpLayer& ip, const TcpLayer& tcp, bool finish_only) {
+  const FlowKey key{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
+  const Bytes payload = tcp.payload;
+  const bool has_payload = !payload.empty();
+  const std::uint32_t data_seq = tcp.seq + (tcp.syn() ? 1u : 0u);
+
+  Flow* flow = table_.Find(key);
+  if (flow != nullptr) {
+    if (tcp.syn() && flow->syn_count > 0 && flow->has_data) {
+      anomalies_.Count(Anomaly::kIgnoredSyn);  // a new connection's SYN on a live tuple
+      return Outcome::kIgnored;
+    }
+    std::int32_t jump = SeqDiff(data_seq, NextSeq(*flow));
+    if (static_cast<std::uint64_t>(std::abs(static_cast<std::int64_t>(jump))) > config_.max_seek) {
+      anomalies_.Count(Anomaly::kFlowSplitMaxSeek);
+      CloseFlow(flow);
+      flow = nullptr;
+    }
+  }
+  if (flow == nullptr) {
+    if (!has_payload && (tcp.fin() || tcp.rst())) return Outcome::kIgnored;
+    if (!tcp.syn() && !tcp.ack_flag()) return Outcome::kIgnored;
+    if (finish_only) return Outcome::kIgnored;
+    if (!tcp.syn() && !has_payload) return Outcome::kIgnored;
+    if (has_payload && !tcp.syn() && IsRetransmissionAfterClose(key, data_seq, payload)) {
+      return Outcome::kIgnored;
+    }
+    flow = CreateFlow(key, meta, link, tcp.syn() ? tcp.seq : tcp.seq - 1);
+  }
+
+  ++total_packets_;
+  ++flow->packets;
+  flow->wire_bytes += meta.wire_len;
+  flow->captured_bytes += meta.cap_len;
+  flow->last_seen = meta.ts;
+  table_.Touch(flow);
+
+  if (tcp.syn()) {
+    ++flow->syn_count;
+    if (!tcp.ack_flag()) flow->client_to_server = true;
+    if (has_payload) {
+      ++flow->violations;
+      anomalies_.Count(Anomaly::kSynWithData);
+    }
+  }
+  if (has_payload) {
+    bool keepalive = payload.size() == 1 && flow->has_data && data_seq == NextSeq(*flow) - 1;
+    if (!keepalive) StoreData(flow, data_seq, payload, meta.ts);
+  }
+  if (tcp.fin()) {
+    std::int64_t end = UnwrapOffset(data_seq, flow->isn + 1,
+                                    static_cast<std::int64_t>(flow->reassembler.highest_end()));
+    end += static_cast<std::int64_t>(payload.size());
+    flow->fin_seen = true;
+    flow->fin_offset = end > 0 ? static_cast<std::uint64_t>(end) : 0;
+  }
+  if (tcp.rst()) {
+    CloseFlow(flow);
+  } else if (flow->fin_seen && flow->reassembler.frontier() >= flow->fin_offset &&
+             !flow->reassembler.HasHolesBelow(flow->fin_offset)) {
+    CloseFlow(flow);
+  }
+  return Outcome::kProcessed;
+}
+
+void TcpDemux::ExpireIdle(const Timeval& now) {
+  if (config_.tcp_timeout_sec == 0) return;
+  while (Flow* oldest = table_.Oldest()) {
+    if (now.sec - oldest->last_seen.sec <= static_cast<std::int64_t>(config_.tcp_timeout_sec)) {
+      break;
+    }
+    CloseFlow(oldest);
+  }
+}
+
+void TcpDemux::CloseAll() {
+  for (Flow* flow : table_.FlowsInCreationOrder()) CloseFlow(flow);
+}
+
+}  // namespace tcpflow

@@ -1,0 +1,75 @@
+// tcp_demux.h: TCP semantics (RFC 9293) on top of the flow table and the reassembler: which
+// packets create, continue, split and close flows, and where each payload byte goes.
+//
+// Design note: this is the only place that interprets TCP flags. It follows tcpflow 1.6.1's
+// rules (REFERENCE.md 3.4 and 3.5) so that file names and bytes match: the ISN is the SYN's
+// sequence number, or seq-1 for a flow picked up mid-stream; a jump of more than max_seek bytes
+// starts a new flow; FIN closes a direction once every byte before it is in, RST at once; data
+// arriving before a mid-stream flow's first byte is inserted in front. Unlike 1.6.1 the first
+// copy of retransmitted bytes wins (-S overlap=last restores the old rule).
+#ifndef TCPFLOW_TCP_DEMUX_H
+#define TCPFLOW_TCP_DEMUX_H
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "anomaly.h"
+#include "config.h"
+#include "flow_table.h"
+#include "output_dir.h"
+#include "packet.h"
+#include "stream_sink.h"
+
+namespace tcpflow {
+
+// Per-packet facts from below the IP layer.
+struct PacketMeta {
+  Timeval ts;
+  std::uint32_t wire_len = 0;  // original length on the wire
+  std::uint32_t cap_len = 0;   // bytes captured
+};
+
+class TcpDemux {
+ public:
+  // `fs` is used only to compare a retransmission after close with the closed flow's file.
+  TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink, OutputFs& fs,
+           AnomalyCounters& anomalies);
+
+  // What became of a packet (for -w and statistics).
+  enum class Outcome { kProcessed, kIgnored };
+
+  // One TCP segment. finish_only: reading -R files, so no new flows are created.
+  Outcome Process(const PacketMeta& meta, const LinkLayer& link, const IpLayer& ip,
+                  const TcpLayer& tcp, bool finish_only);
+  // Closes flows idle for more than tcp_timeout seconds before `now` (no-op when the timeout is 0).
+  void ExpireIdle(const Timeval& now);
+  // Closes every open flow in creation order (end of input or an orderly stop).
+  void CloseAll();
+
+  std::uint64_t total_packets() const { return total_packets_; }
+
+ private:
+  struct ClosedFlow {
+    FlowKey key;
+    std::uint32_t isn;
+    std::string filename;
+  };
+  Flow* CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
+                   std::uint32_t isn);
+  void CloseFlow(Flow* flow);
+  void StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, const Timeval& ts);
+  bool IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq, Bytes payload);
+
+  const ReassemblyConfig& config_;
+  FlowTable& table_;
+  StreamSink& sink_;
+  OutputFs& fs_;
+  AnomalyCounters& anomalies_;
+  std::deque<ClosedFlow> recently_closed_;
+  std::uint64_t total_packets_ = 0;
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_TCP_DEMUX_H

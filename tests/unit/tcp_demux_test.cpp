@@ -1,0 +1,365 @@
+// tcp_demux_test.cpp: TCP semantics end to end through the demux, reassembler and flow-file
+// writer into an in-memory file system. Every case runs at ISNs 0, 2^31, 2^32-1, 2^32-5 and
+// 2^32-1000 so sequence wraparound is ordinary.
+#include "tcp_demux.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "filename_template.h"
+#include "flow_table.h"
+#include "flow_writer.h"
+#include "output_dir.h"
+
+namespace tcpflow {
+namespace {
+
+const std::uint8_t kClientIp[4] = {192, 168, 1, 2};
+const std::uint8_t kServerIp[4] = {10, 0, 0, 1};
+const std::string kC2S = "192.168.001.002.34567-010.000.000.001.00080";
+const std::string kS2C = "010.000.000.001.00080-192.168.001.002.34567";
+
+class DemuxHarness {
+ public:
+  explicit DemuxHarness(ReassemblyConfig reassembly = {}, std::uint32_t isn = 0)
+      : reassembly_(reassembly),
+        limits_{reassembly.max_buffered_per_flow, 1024, reassembly.overlap_last},
+        budget_{reassembly.max_buffered_total, 0},
+        template_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)),
+        table_(42, limits_, budget_),
+        writer_(output_, reassembly_, template_, fs_),
+        demux_(reassembly_, table_, writer_, fs_, anomalies_),
+        isn_(isn) {}
+
+  // A segment from the client (or server) at stream offset `offset` (relative to ISN+1).
+  void Send(bool from_client, std::int64_t offset, const std::string& data, std::uint8_t flags,
+            std::uint32_t isn_override = 0, bool use_override = false) {
+    IpLayer ip;
+    ip.version = 4;
+    ip.protocol = 6;
+    ip.src = IpAddress::V4(from_client ? kClientIp : kServerIp);
+    ip.dst = IpAddress::V4(from_client ? kServerIp : kClientIp);
+    TcpLayer tcp;
+    tcp.src_port = from_client ? 34567 : 80;
+    tcp.dst_port = from_client ? 80 : 34567;
+    const std::uint32_t isn = use_override ? isn_override : IsnOf(from_client);
+    tcp.flags = flags;
+    // A SYN occupies the ISN; data starts at ISN+1.
+    tcp.seq = (flags & kTcpSyn) ? isn : isn + 1 + static_cast<std::uint32_t>(offset);
+    payloads_.emplace_back(data.begin(), data.end());
+    tcp.payload = Bytes(payloads_.back().data(), payloads_.back().size());
+    PacketMeta meta;
+    meta.ts = Timeval{now_, 0};
+    now_ += 1;
+    meta.wire_len = meta.cap_len = static_cast<std::uint32_t>(54 + data.size());
+    demux_.Process(meta, link_, ip, tcp, false);
+    demux_.ExpireIdle(meta.ts);
+  }
+  void Client(std::int64_t offset, const std::string& data, std::uint8_t flags = kTcpAck | kTcpPsh) {
+    Send(true, offset, data, flags);
+  }
+  void Server(std::int64_t offset, const std::string& data, std::uint8_t flags = kTcpAck | kTcpPsh) {
+    Send(false, offset, data, flags);
+  }
+  void Handshake() {
+    Send(true, 0, "", kTcpSyn);
+    Send(false, 0, "", kTcpSyn | kTcpAck);
+    Send(true, 0, "", kTcpAck);
+  }
+  void Finish() { demux_.CloseAll(); }
+  void Advance(std::int64_t seconds) { now_ += seconds; }
+
+  std::uint32_t IsnOf(bool client) const { return client ? isn_ : isn_ ^ 0x5555u; }
+  std::string File(const std::string& name) const {
+    auto it = fs_.files().find(name);
+    if (it == fs_.files().end()) return "<missing>";
+    return std::string(it->second.bytes.begin(), it->second.bytes.end());
+  }
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names;
+    for (const auto& [name, file] : fs_.files()) names.push_back(name);
+    return names;
+  }
+  FlowTable& table() { return table_; }
+  AnomalyCounters& anomalies() { return anomalies_; }
+  MemoryOutputFs& fs() { return fs_; }
+  TcpDemux& demux() { return demux_; }
+
+ private:
+  std::string error_;
+  OutputConfig output_;
+  ReassemblyConfig reassembly_;
+  ReassemblyLimits limits_;
+  ReassemblyBudget budget_;
+  FilenameTemplate template_;
+  MemoryOutputFs fs_;
+  AnomalyCounters anomalies_;
+  FlowTable table_;
+  FlowFileWriter writer_;
+  TcpDemux demux_;
+  LinkLayer link_;
+  std::uint32_t isn_;
+  std::int64_t now_ = 1600000000;
+  std::vector<std::vector<std::uint8_t>> payloads_;
+};
+
+class TcpDemuxTest : public ::testing::TestWithParam<std::uint32_t> {
+ protected:
+  ReassemblyConfig config_;
+  std::uint32_t isn() const { return GetParam(); }
+};
+
+TEST_P(TcpDemuxTest, InOrderConversationWritesBothDirectionsAndClosesOnFin) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "GET / HTTP/1.0\r\n\r\n");
+  h.Server(0, "HTTP/1.0 200 OK\r\n\r\nhello");
+  h.Client(18, "", kTcpFin | kTcpAck);
+  h.Server(24, "", kTcpFin | kTcpAck);
+  EXPECT_EQ(h.table().size(), 0u) << "both directions closed by FIN";
+  EXPECT_EQ(h.File(kC2S), "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(h.File(kS2C), "HTTP/1.0 200 OK\r\n\r\nhello");
+  ASSERT_TRUE(h.fs().files().at(kC2S).mtime.has_value());
+  EXPECT_EQ(h.fs().files().at(kC2S).mtime->sec, 1600000000) << "mtime = first packet";
+}
+
+TEST_P(TcpDemuxTest, OutOfOrderSegmentsLandInPlace) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(8, "CCCC");
+  h.Client(0, "AAAA");
+  h.Client(4, "BBBB");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAABBBBCCCC");
+}
+
+TEST_P(TcpDemuxTest, FirstCopyWinsOnConflictingRetransmission) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(0, "XXXX");
+  h.Client(4, "BBBB");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAABBBB");
+}
+
+TEST_P(TcpDemuxTest, OverlapLastRestoresReferenceBehaviour) {
+  config_.overlap_last = true;
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(0, "XXXX");
+  h.Client(4, "BBBB");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "XXXXBBBB");
+}
+
+TEST_P(TcpDemuxTest, HoleIsZeroFilledAndKeepsFlowOpenPastFin) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(8, "CCCC");
+  h.Client(12, "", kTcpFin | kTcpAck);
+  EXPECT_EQ(h.table().size(), 2u) << "a FIN with a hole before it does not close";
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), std::string("AAAA\0\0\0\0CCCC", 12));
+}
+
+TEST_P(TcpDemuxTest, LateFillClosesFlowOnceComplete) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(8, "CCCC");
+  h.Client(12, "", kTcpFin | kTcpAck);
+  h.Client(4, "BBBB");
+  EXPECT_EQ(h.table().Find(FlowKey{IpAddress::V4(kClientIp), IpAddress::V4(kServerIp), 34567, 80,
+                                   kNoVlan}),
+            nullptr);
+  EXPECT_EQ(h.File(kC2S), "AAAABBBBCCCC");
+}
+
+TEST_P(TcpDemuxTest, MidstreamPickupInsertsEarlierBytesInFront) {
+  DemuxHarness h(config_, isn());
+  // No handshake: the first seen byte is offset 4 of the real stream.
+  h.Client(4, "BBBB");
+  h.Client(8, "CCCC");
+  h.Client(0, "AAAA");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAABBBBCCCC");
+}
+
+TEST_P(TcpDemuxTest, DataBeforeIsnIsDroppedWhenSynWasSeen) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(-4, "ZZZZ");
+  h.Client(0, "AAAA");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAA");
+  EXPECT_EQ(h.anomalies().Get(Anomaly::kDataBeforeIsn), 1u);
+}
+
+TEST_P(TcpDemuxTest, JumpBeyondMaxSeekStartsNewFile) {
+  config_.max_seek = 100;
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(204, "CCCC");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAA");
+  EXPECT_EQ(h.File(kC2S + "c1"), "CCCC");
+}
+
+TEST_P(TcpDemuxTest, ForwardGapWithinMaxSeekIsZeroFilled) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(204, "CCCC");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAA" + std::string(200, '\0') + "CCCC");
+}
+
+TEST_P(TcpDemuxTest, SynDataIsStoredAtOffsetZero) {
+  DemuxHarness h(config_, isn());
+  h.Send(true, 0, "SYNDATA", kTcpSyn);
+  h.Client(7, "AAAA");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "SYNDATAAAAA");
+  EXPECT_EQ(h.anomalies().Get(Anomaly::kSynWithData), 1u);
+}
+
+TEST_P(TcpDemuxTest, KeepaliveProbeIsNotWritten) {
+  config_.overlap_last = true;  // even when later copies win, the probe byte is ignored
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(3, std::string(1, '\0'));
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAA");
+}
+
+TEST_P(TcpDemuxTest, RstClosesAndLaterDataStartsCounterFile) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(4, "", kTcpRst | kTcpAck);
+  h.Client(4, "BBBB");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAA");
+  EXPECT_EQ(h.File(kC2S + "c1"), "BBBB");
+}
+
+TEST_P(TcpDemuxTest, IdenticalRetransmissionAfterCloseIsDropped) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(4, "", kTcpFin | kTcpAck);
+  h.Client(0, "AAAA");
+  h.Finish();
+  EXPECT_EQ(h.Names(), std::vector<std::string>{kC2S});
+}
+
+TEST_P(TcpDemuxTest, PortReuseGivesCounterSuffixes) {
+  DemuxHarness h(config_, isn());
+  for (std::uint32_t conn = 0; conn < 3; ++conn) {
+    const std::uint32_t cisn = isn() + conn * 50000000u;
+    h.Send(true, 0, "", kTcpSyn, cisn, true);
+    h.Send(true, 0, "x" + std::to_string(conn), kTcpAck | kTcpPsh, cisn, true);
+    h.Send(true, 2, "", kTcpFin | kTcpAck, cisn, true);
+  }
+  h.Finish();
+  EXPECT_EQ(h.Names(), (std::vector<std::string>{kC2S, kC2S + "c1", kC2S + "c2"}));
+  EXPECT_EQ(h.File(kC2S), "x0");
+  EXPECT_EQ(h.File(kC2S + "c1"), "x1");
+  EXPECT_EQ(h.File(kC2S + "c2"), "x2");
+}
+
+TEST_P(TcpDemuxTest, ByteCapKeepsLogicalSize) {
+  config_.max_bytes_per_flow = 6;
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(4, "BBBB");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAABB");
+}
+
+TEST_P(TcpDemuxTest, IdleTimeoutClosesFlow) {
+  config_.tcp_timeout_sec = 50;
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Advance(100);
+  h.Server(0, "ZZ");  // any later packet expires the idle client flow
+  h.Client(4, "BBBB");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAA");
+  EXPECT_EQ(h.File(kC2S + "c1"), "BBBB");
+}
+
+TEST_P(TcpDemuxTest, PureAckDoesNotCreateFlow) {
+  DemuxHarness h(config_, isn());
+  h.Client(0, "", kTcpAck);
+  EXPECT_EQ(h.table().size(), 0u);
+  h.Client(0, "", kTcpFin);
+  EXPECT_EQ(h.table().size(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isns, TcpDemuxTest,
+                         ::testing::Values(0u, 0x80000000u, 0xFFFFFFFFu, 0xFFFFFFFBu,
+                                           0xFFFFFC18u));
+
+// A stream longer than 4 GiB: offsets keep growing past 2^32 with no split.
+class CountingSink final : public StreamSink {
+ public:
+  void OnFlowOpen(Flow&) override { ++opens; }
+  void OnData(Flow&, std::uint64_t offset, Bytes data, const Timeval&) override {
+    if (offset != next) ++discontinuities;
+    next = offset + data.size();
+  }
+  void OnShift(Flow&, std::uint64_t) override {}
+  void OnFlowClose(Flow&) override {}
+  std::uint64_t next = 0;
+  int opens = 0;
+  int discontinuities = 0;
+};
+
+TEST(TcpDemuxLargeTest, StreamBeyondFourGigabytesStaysOneFlow) {
+  ReassemblyConfig config;
+  ReassemblyLimits limits;
+  ReassemblyBudget budget;
+  FlowTable table(1, limits, budget);
+  CountingSink sink;
+  MemoryOutputFs fs;
+  AnomalyCounters anomalies;
+  TcpDemux demux(config, table, sink, fs, anomalies);
+  std::vector<std::uint8_t> chunk(65536, 'x');
+  IpLayer ip;
+  ip.src = IpAddress::V4(kClientIp);
+  ip.dst = IpAddress::V4(kServerIp);
+  TcpLayer tcp;
+  tcp.src_port = 1;
+  tcp.dst_port = 2;
+  tcp.flags = kTcpSyn;
+  tcp.seq = 0xFFFFFF00u;
+  PacketMeta meta;
+  LinkLayer link;
+  demux.Process(meta, link, ip, tcp, false);
+  tcp.flags = kTcpAck;
+  tcp.payload = Bytes(chunk.data(), chunk.size());
+  const std::uint64_t segments = (5ull << 32) / chunk.size();  // 5 GiB
+  std::uint32_t seq = 0xFFFFFF01u;
+  for (std::uint64_t i = 0; i < segments; ++i) {
+    tcp.seq = seq;
+    demux.Process(meta, link, ip, tcp, false);
+    seq += static_cast<std::uint32_t>(chunk.size());
+  }
+  EXPECT_EQ(sink.opens, 1);
+  EXPECT_EQ(sink.discontinuities, 0);
+  EXPECT_EQ(sink.next, 5ull << 32);
+}
+
+}  // namespace
+}  // namespace tcpflow
