@@ -115,6 +115,25 @@ bool DecodeRawIpv6(Bytes frame, LinkLayer& out, AnomalyCounters&) {
   return true;
 }
 
+// DLT_PPP (RFC 1661, RFC 1662 HDLC-like framing): optional address 0xFF and control 0x03, then a
+// 16-bit protocol number (RFC 1661 allows a compressed 1-byte one). 0x0021 is IPv4, 0x0057 IPv6.
+bool DecodePpp(Bytes frame, LinkLayer& out, AnomalyCounters& anomalies) {
+  ByteReader reader(frame);
+  if (reader.PeekU8(0) == 0xFF && reader.PeekU8(1) == 0x03) reader.Skip(2);
+  std::uint16_t protocol = reader.U8();
+  if ((protocol & 0x01) == 0) protocol = static_cast<std::uint16_t>((protocol << 8) | reader.U8());
+  if (!reader.ok()) return Fail(Anomaly::kTruncatedLinkHeader, anomalies);
+  if (protocol == 0x0021) {
+    out.ethertype = kEthertypeIpv4;
+  } else if (protocol == 0x0057) {
+    out.ethertype = kEthertypeIpv6;
+  } else {
+    return Fail(Anomaly::kUnsupportedNetwork, anomalies);
+  }
+  out.network = reader.Rest();
+  return true;
+}
+
 // Maps a loopback address-family value to an ethertype; kEthertypeIpAny when unknown.
 std::uint16_t LoopbackEthertype(std::uint32_t family) {
   if (family == kFamilyInet) return kEthertypeIpv4;
@@ -162,7 +181,7 @@ struct LinkTableEntry {
   LinkDecoder decoder;
 };
 
-constexpr std::array<LinkTableEntry, 10> kLinkTable = {{
+constexpr std::array<LinkTableEntry, 11> kLinkTable = {{
     {kDltNull, Fresh<DecodeNull>},
     {kDltEn10mb, Fresh<DecodeEthernet>},
     {kDltIeee802, Fresh<DecodeEthernet>},
@@ -170,6 +189,7 @@ constexpr std::array<LinkTableEntry, 10> kLinkTable = {{
     {kDltRaw14, Fresh<DecodeRaw>},
     {kDltLinktypeRaw, Fresh<DecodeRaw>},
     {kDltLoop, Fresh<DecodeLoop>},
+    {kDltPpp, Fresh<DecodePpp>},
     {kDltLinuxSll, Fresh<DecodeLinuxSll>},
     {kDltIpv4, Fresh<DecodeRawIpv4>},
     {kDltIpv6, Fresh<DecodeRawIpv6>},

@@ -17,6 +17,7 @@ namespace tcpflow {
 inline constexpr int kDltNull = 0;
 inline constexpr int kDltEn10mb = 1;
 inline constexpr int kDltIeee802 = 6;
+inline constexpr int kDltPpp = 9;
 inline constexpr int kDltRaw = 12;  // OpenBSD/Linux DLT_RAW as libpcap maps it
 inline constexpr int kDltRaw14 = 14;
 inline constexpr int kDltLoop = 108;

@@ -397,8 +397,46 @@ TEST(DatalinkTest, LoopPrefixesAreRejected) {
   ExpectPrefixesRejected(kDltLoop, LoopbackBe(24, kIpv6Bytes), 4);
 }
 
+TEST(DatalinkTest, PppWithAndWithoutAddressControl) {
+  Frame full;
+  Append(full, {0xFF, 0x03, 0x00, 0x21});
+  Append(full, kIpv4Bytes);
+  LinkLayer link;
+  AnomalyCounters anomalies;
+  ASSERT_TRUE(DecodeLink(kDltPpp, Bytes(full), link, anomalies));
+  EXPECT_EQ(link.ethertype, kEthertypeIpv4);
+  ExpectNetwork(link, full, 4, kIpv4Bytes);
+  Frame bare;
+  Append(bare, {0x00, 0x57});
+  Append(bare, kIpv6Bytes);
+  ASSERT_TRUE(DecodeLink(kDltPpp, Bytes(bare), link, anomalies));
+  EXPECT_EQ(link.ethertype, kEthertypeIpv6);
+  ExpectNetwork(link, bare, 2, kIpv6Bytes);
+  Frame compressed;
+  Append(compressed, {0x21});
+  Append(compressed, kIpv4Bytes);
+  ASSERT_TRUE(DecodeLink(kDltPpp, Bytes(compressed), link, anomalies));
+  ExpectNetwork(link, compressed, 1, kIpv4Bytes);
+  EXPECT_EQ(anomalies.Total(), 0u);
+  EXPECT_FALSE(link.has_macs);
+}
+
+TEST(DatalinkTest, PppOtherProtocolsAreUnsupported) {
+  Frame mpls;
+  Append(mpls, {0xFF, 0x03, 0x02, 0x81});
+  Append(mpls, kIpv4Bytes);
+  ExpectRejected(kDltPpp, mpls, Anomaly::kUnsupportedNetwork);
+}
+
+TEST(DatalinkTest, PppPrefixesAreRejected) {
+  Frame full;
+  Append(full, {0xFF, 0x03, 0x00, 0x21});
+  Append(full, kIpv4Bytes);
+  ExpectPrefixesRejected(kDltPpp, full, 4);
+}
+
 TEST(DatalinkTest, SupportedLinkTypesAreExactlyTheTable) {
-  const std::set<int> supported = {0, 1, 6, 12, 14, 101, 108, 113, 228, 229};
+  const std::set<int> supported = {0, 1, 6, 9, 12, 14, 101, 108, 113, 228, 229};
   for (int dlt = -1; dlt < 300; ++dlt) {
     EXPECT_EQ(IsSupportedLinkType(dlt), supported.count(dlt) == 1) << dlt;
     EXPECT_EQ(FindLinkDecoder(dlt) != nullptr, supported.count(dlt) == 1) << dlt;
@@ -406,7 +444,6 @@ TEST(DatalinkTest, SupportedLinkTypesAreExactlyTheTable) {
 }
 
 TEST(DatalinkTest, UnsupportedLinkTypeIsRejected) {
-  ExpectRejected(9, kIpv4Bytes, Anomaly::kUnsupportedNetwork);    // PPP
   ExpectRejected(276, kIpv4Bytes, Anomaly::kUnsupportedNetwork);  // LINUX_SLL2
 }
 
