@@ -21,9 +21,10 @@ std::string_view AnomalyName(Anomaly a) {
     case Anomaly::kBadTcpDataOffset: return "bad_tcp_data_offset";
     case Anomaly::kSynWithData: return "syn_with_data";
     case Anomaly::kDataBeforeIsn: return "data_before_isn";
-    case Anomaly::kOverlap: return "overlap";
-    case Anomaly::kOverlapConflict: return "overlap_conflict";
-    case Anomaly::kOutOfOrderLimit: return "out_of_order_limit";
+    case Anomaly::kOverlap: return "overlap_bytes";
+    case Anomaly::kOverlapConflict: return "overlap_conflict_bytes";
+    case Anomaly::kOutOfOrderLimit: return "out_of_order_limit_holes";
+    case Anomaly::kHolesForgotten: return "forgotten_hole_bytes";
     case Anomaly::kFlowSplitMaxSeek: return "flow_split_max_seek";
     case Anomaly::kIgnoredSyn: return "ignored_syn";
     case Anomaly::kCount: break;

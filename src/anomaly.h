@@ -15,27 +15,28 @@
 namespace tcpflow {
 
 enum class Anomaly : std::uint8_t {
-  kTruncatedLinkHeader,   // frame shorter than its link-layer header
-  kUnsupportedNetwork,    // link layer carries something that is not IP (ARP, ...)
-  kTooManyVlanTags,       // VLAN/MPLS nesting beyond the decoder's cap
-  kBadLoopbackFamily,     // DLT_NULL/LOOP family value that is neither IPv4 nor IPv6
-  kTruncatedIpHeader,     // fewer bytes than the IP header (or its IHL) needs
-  kBadIpVersion,          // version nibble does not match what the link layer said
-  kBadIpHeaderLength,     // IPv4 IHL < 5 or IHL*4 > total length
-  kIpLengthBeyondCapture, // IP total/payload length exceeds captured bytes (clamped)
-  kIpZeroTotalLength,     // IPv4 total length 0 (TSO capture): captured length used
-  kIpFragment,            // fragmented IP datagram (not yet reassembled)
-  kBadIpv6ExtHeader,      // truncated or looping IPv6 extension-header chain
-  kNotTcp,                // IP payload is not TCP
-  kTruncatedTcpHeader,    // fewer than 20 bytes, or data offset past the segment
-  kBadTcpDataOffset,      // TCP data offset < 5
-  kSynWithData,           // SYN carrying payload (stored anyway)
-  kDataBeforeIsn,         // data before ISN+1 on a flow whose SYN was seen (dropped)
-  kOverlap,               // retransmitted bytes over bytes already stored
-  kOverlapConflict,       // retransmitted bytes that differ from the stored copy
-  kOutOfOrderLimit,       // out-of-order buffer bound hit: written with a hole
-  kFlowSplitMaxSeek,      // segment jumped more than -m bytes: new flow started
-  kIgnoredSyn,            // SYN on a live flow that already stored data (ignored)
+  kTruncatedLinkHeader,    // frame shorter than its link-layer header
+  kUnsupportedNetwork,     // link layer carries something that is not IP (ARP, ...)
+  kTooManyVlanTags,        // VLAN/MPLS nesting beyond the decoder's cap
+  kBadLoopbackFamily,      // DLT_NULL/LOOP family value that is neither IPv4 nor IPv6
+  kTruncatedIpHeader,      // fewer bytes than the IP header (or its IHL) needs
+  kBadIpVersion,           // version nibble does not match what the link layer said
+  kBadIpHeaderLength,      // IPv4 IHL < 5 or IHL*4 > total length
+  kIpLengthBeyondCapture,  // IP total/payload length exceeds captured bytes (clamped)
+  kIpZeroTotalLength,      // IPv4 total length 0 (TSO capture): captured length used
+  kIpFragment,             // fragmented IP datagram (not yet reassembled)
+  kBadIpv6ExtHeader,       // truncated or looping IPv6 extension-header chain
+  kNotTcp,                 // IP payload is not TCP
+  kTruncatedTcpHeader,     // fewer than 20 bytes, or data offset past the segment
+  kBadTcpDataOffset,       // TCP data offset < 5
+  kSynWithData,            // SYN carrying payload (stored anyway)
+  kDataBeforeIsn,          // data before ISN+1 on a flow whose SYN was seen (dropped)
+  kOverlap,                // bytes received again over bytes already stored (a byte count)
+  kOverlapConflict,        // of those, bytes that differed from the buffered copy (a byte count)
+  kOutOfOrderLimit,        // out-of-order buffer bound hit: a hole was written (a count of holes)
+  kHolesForgotten,         // bytes of holes no longer tracked, so a late fill was dropped
+  kFlowSplitMaxSeek,       // segment jumped more than -m bytes: new flow started
+  kIgnoredSyn,             // SYN on a live flow that already stored data (ignored)
   kCount
 };
 

@@ -47,7 +47,8 @@ class ByteReader {
   std::uint32_t Le32() {
     if (!Has(4)) return Fail<std::uint32_t>();
     std::uint32_t v = std::uint32_t{data_[pos_]} | (std::uint32_t{data_[pos_ + 1]} << 8) |
-                      (std::uint32_t{data_[pos_ + 2]} << 16) | (std::uint32_t{data_[pos_ + 3]} << 24);
+                      (std::uint32_t{data_[pos_ + 2]} << 16) |
+                      (std::uint32_t{data_[pos_ + 3]} << 24);
     pos_ += 4;
     return v;
   }

@@ -19,10 +19,11 @@ namespace tcpflow {
 
 // What the flow-file writer records about its file.
 struct FlowOutputState {
-  std::string filename;            // path as created (with the -o prefix); empty = no file yet
-  std::uint32_t counter = 0;       // connection counter used in the name (%c)
+  std::string filename;       // path as created (with the -o prefix); empty = no file yet
+  std::uint32_t counter = 0;  // connection counter used in the name (%c)
   std::optional<std::uint32_t> file_id;  // OutputFs handle while the file exists
-  std::uint64_t logical_size = 0;  // highest stream offset written + 1 (ignores -b)
+  std::uint64_t logical_size = 0;        // highest stream offset written + 1 (ignores -b)
+  bool incomplete = false;  // closed after a write error: the file may lack bytes
 };
 
 struct Flow {
@@ -44,19 +45,19 @@ struct Flow {
   Timeval first_seen;
   Timeval last_seen;
   std::uint64_t packets = 0;
-  std::uint64_t wire_bytes = 0;      // sum of original lengths, link headers included
-  std::uint64_t captured_bytes = 0;  // sum of captured lengths
+  std::uint64_t wire_bytes = 0;          // sum of original lengths, link headers included
+  std::uint64_t captured_bytes = 0;      // sum of captured lengths
   std::uint64_t out_of_order_count = 0;  // segments written below the previous segment's end
   std::uint64_t violations = 0;          // SYN with data, data before the ISN
 
   // TCP state (TcpDemux).
-  std::uint32_t isn = 0;             // stream offset 0 is sequence number isn + 1
+  std::uint32_t isn = 0;  // stream offset 0 is sequence number isn + 1
   std::uint32_t syn_count = 0;
-  bool client_to_server = false;     // this direction sent a SYN without ACK
+  bool client_to_server = false;  // this direction sent a SYN without ACK
   bool fin_seen = false;
-  std::uint64_t fin_offset = 0;      // stream offset just after the FIN's data
+  std::uint64_t fin_offset = 0;        // stream offset just after the FIN's data
   std::uint64_t prev_segment_end = 0;  // end offset of the previous data segment
-  bool has_data = false;             // any payload was offered to the reassembler
+  bool has_data = false;               // any payload was offered to the reassembler
 
   Reassembler reassembler;
   FlowOutputState output;

@@ -66,9 +66,7 @@ bool FlowFileWriter::EnsureFile(Flow& flow) {
           return false;
         }
         continue;
-      case OutputFs::CreateStatus::kError:
-        Fail(fs_.error());
-        return false;
+      case OutputFs::CreateStatus::kError: Fail(fs_.error()); return false;
     }
   }
   Fail("cannot create a file for " + name_buffer_ + ": every connection counter is taken");
@@ -127,6 +125,8 @@ void FlowFileWriter::OnShift(Flow& flow, std::uint64_t n) {
 }
 
 void FlowFileWriter::OnFlowClose(Flow& flow) {
+  // After a write error any flow may have lost bytes, so none closed from then on is vouched for.
+  if (failed()) flow.output.incomplete = true;
   if (!flow.output.file_id) return;
   if (!fs_.Close(*flow.output.file_id, &flow.first_seen)) Fail(fs_.error());
   flow.output.file_id.reset();

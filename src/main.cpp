@@ -1,4 +1,6 @@
 // main.cpp: argv → Config → pipeline → exit status; the only place that exits.
+#include <signal.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -34,22 +36,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   switch (config.mode) {
-    case tcpflow::RunMode::kHelp:
-      std::cout << tcpflow::UsageText(false);
-      return 0;
+    case tcpflow::RunMode::kHelp: std::cout << tcpflow::UsageText(false); return 0;
     case tcpflow::RunMode::kHelpMore:
-    case tcpflow::RunMode::kHelpScanners:
-      std::cout << tcpflow::UsageText(true);
-      return 0;
-    case tcpflow::RunMode::kVersion:
-      std::cout << "TCPFLOW " << PACKAGE_VERSION << "\n";
-      return 0;
-    case tcpflow::RunMode::kRun:
-      break;
+    case tcpflow::RunMode::kHelpScanners: std::cout << tcpflow::UsageText(true); return 0;
+    case tcpflow::RunMode::kVersion: std::cout << "TCPFLOW " << PACKAGE_VERSION << "\n"; return 0;
+    case tcpflow::RunMode::kRun: break;
   }
-  std::signal(SIGINT, OnStopSignal);
-  std::signal(SIGTERM, OnStopSignal);
-  std::signal(SIGHUP, OnStopSignal);
+  // No SA_RESTART: a read blocked on a pipe or a quiet interface returns, so the stop is seen.
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
   std::size_t max_open = config.output.max_open_files > 0
                              ? static_cast<std::size_t>(config.output.max_open_files)
                              : tcpflow::PosixOutputFs::DefaultMaxOpen();

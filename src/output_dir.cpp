@@ -30,7 +30,8 @@ std::string ParentDir(const std::string& path) {
 
 // ---------------------------------------------------------------- PosixOutputFs
 
-PosixOutputFs::PosixOutputFs(std::size_t max_open) : max_open_(std::max<std::size_t>(1, max_open)) {}
+PosixOutputFs::PosixOutputFs(std::size_t max_open)
+    : max_open_(std::max<std::size_t>(1, max_open)) {}
 
 PosixOutputFs::~PosixOutputFs() {
   for (auto& e : entries_) {
@@ -290,6 +291,8 @@ bool MemoryOutputFs::Close(FileId id, const Timeval* mtime) {
   return true;
 }
 
-bool MemoryOutputFs::MakeDirs(const std::string&) { return true; }
+bool MemoryOutputFs::MakeDirs(const std::string&) {
+  return true;
+}
 
 }  // namespace tcpflow

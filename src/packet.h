@@ -36,10 +36,10 @@ inline constexpr std::uint16_t kEthertypeIpv6 = 0x86DD;
 inline constexpr std::uint16_t kEthertypeIpAny = 0;
 
 struct LinkLayer {
-  Bytes network;                       // the IP packet (as captured)
+  Bytes network;  // the IP packet (as captured)
   std::uint16_t ethertype = kEthertypeIpAny;
-  std::uint16_t vlan = kNoVlan;        // 12-bit VID of the outermost 802.1Q/802.1ad/0x9100 tag
-  bool has_macs = false;               // true only for real MAC addresses (Ethernet)
+  std::uint16_t vlan = kNoVlan;  // 12-bit VID of the outermost 802.1Q/802.1ad/0x9100 tag
+  bool has_macs = false;         // true only for real MAC addresses (Ethernet)
   MacAddress src_mac{};
   MacAddress dst_mac{};
 };
@@ -47,15 +47,15 @@ struct LinkLayer {
 struct IpLayer {
   IpAddress src;
   IpAddress dst;
-  std::uint8_t version = 0;            // 4 or 6
-  std::uint8_t protocol = 0;           // the upper-layer protocol (after IPv6 extension headers)
-  Bytes payload;                       // upper-layer bytes: min(IP length, captured)
-  bool truncated = false;              // the IP length claimed more bytes than were captured
-  std::uint32_t missing_bytes = 0;     // how many (IP length - captured payload), when truncated
+  std::uint8_t version = 0;         // 4 or 6
+  std::uint8_t protocol = 0;        // the upper-layer protocol (after IPv6 extension headers)
+  Bytes payload;                    // upper-layer bytes: min(IP length, captured)
+  bool truncated = false;           // the IP length claimed more bytes than were captured
+  std::uint32_t missing_bytes = 0;  // how many (IP length - captured payload), when truncated
   // Fragmentation (IPv4 flags/offset, or the IPv6 Fragment header).
-  bool is_fragment = false;            // MF set or offset != 0
+  bool is_fragment = false;  // MF set or offset != 0
   std::uint32_t fragment_id = 0;
-  std::uint32_t fragment_offset = 0;   // in bytes
+  std::uint32_t fragment_offset = 0;  // in bytes
   bool more_fragments = false;
 };
 
@@ -73,7 +73,7 @@ struct TcpLayer {
   std::uint32_t ack = 0;
   std::uint8_t flags = 0;
   std::uint16_t window = 0;
-  Bytes payload;                       // data after the header and options
+  Bytes payload;  // data after the header and options
 
   bool syn() const { return flags & kTcpSyn; }
   bool ack_flag() const { return flags & kTcpAck; }

@@ -8,12 +8,14 @@ namespace tcpflow {
 PcapSource::PcapSource(pcap* handle, std::string name)
     : handle_(handle), name_(std::move(name)), link_type_(pcap_datalink(handle)) {}
 
-PcapSource::~PcapSource() { pcap_close(handle_); }
+PcapSource::~PcapSource() {
+  pcap_close(handle_);
+}
 
 std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, std::string* error) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(),
-                                                           PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  pcap_t* handle =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (handle == nullptr) {
     std::string why = errbuf;
     // libpcap already starts its open errors with the path; don't say it twice.
@@ -77,16 +79,14 @@ PcapSource::Status PcapSource::Next(RawPacket* out) {
       out->wire_len = header->len;
       out->data = Bytes(data, header->caplen);
       return Status::kPacket;
-    case 0:
-      return Status::kTimeout;
-    case PCAP_ERROR_BREAK:
-      return Status::kEnd;
-    default:
-      error_ = name_ + ": " + pcap_geterr(handle_);
-      return Status::kError;
+    case 0: return Status::kTimeout;
+    case PCAP_ERROR_BREAK: return Status::kEnd;
+    default: error_ = name_ + ": " + pcap_geterr(handle_); return Status::kError;
   }
 }
 
-void PcapSource::BreakLoop() { pcap_breakloop(handle_); }
+void PcapSource::BreakLoop() {
+  pcap_breakloop(handle_);
+}
 
 }  // namespace tcpflow

@@ -33,8 +33,8 @@ namespace {
 constexpr std::uint8_t kIpProtoTcp = 6;
 
 struct InputSpec {
-  std::string path;   // empty = live capture
-  bool finish_only;   // -R
+  std::string path;  // empty = live capture
+  bool finish_only;  // -R
 };
 
 std::string ReportPath(const Config& config) {
@@ -60,6 +60,35 @@ bool PrepareOutdir(const std::string& outdir, OutputFs& fs, std::string* error) 
   return true;
 }
 
+// Options that parse but whose component is not built yet: refuse them rather than quietly
+// produce output without them. Returns the message, or "" when everything asked for exists.
+std::string NotYetSupported(const Config& config) {
+  static constexpr const char* kScanners[] = {"md5",      "http",   "netviz",
+                                              "tcpdemux", "python", "wifiviz"};
+  for (const auto& command : config.scanner_commands) {
+    if (command.op == ScannerCommand::Op::kEnableAll) {
+      return "-a (all scanners): the scanners are not implemented yet";
+    }
+    bool known = command.name == "all";
+    for (const char* name : kScanners) known = known || command.name == name;
+    if (!known) return "invalid scanner name '" + command.name + "'";
+    const bool enables = command.op != ScannerCommand::Op::kDisable;
+    if (enables && command.name != "tcpdemux") {
+      return "scanner '" + command.name + "' is not implemented yet";
+    }
+    if (!enables && command.name == "tcpdemux") {
+      return "-x tcpdemux: turning off reassembly is not implemented yet";
+    }
+  }
+  if (config.console.enabled) return "console output (-c/-C) is not implemented yet";
+  if (!config.write_unprocessed_path.empty()) return "-w is not implemented yet";
+  if (config.per_flow_pcap) return "-K is not implemented yet";
+  if (config.findx) return "-I is not implemented yet";
+  if (!config.drop_to_user.empty()) return "-U is not implemented yet";
+  if (!config.semlock_name.empty()) return "-L is not implemented yet";
+  return {};
+}
+
 Timeval WallClock() {
   struct timeval tv {};
   ::gettimeofday(&tv, nullptr);
@@ -67,7 +96,6 @@ Timeval WallClock() {
 }
 
 }  // namespace
-
 
 PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
                                  const FilenameTemplate& name_template, ReportWriter* report)
@@ -122,7 +150,11 @@ void PacketProcessor::Finish(ReportTotals* totals) {
 
 int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
                 const volatile std::sig_atomic_t* stop) {
-  std::string error;
+  std::string error = NotYetSupported(config);
+  if (!error.empty()) {
+    err << "tcpflow: " << error << "\n";
+    return 1;
+  }
   auto name_template = FilenameTemplate::Parse(config.output.filename_template, &error);
   if (!name_template) {
     err << "tcpflow: invalid filename template '" << config.output.filename_template
@@ -154,8 +186,8 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     header.program_version = PACKAGE_VERSION;
     header.command_line = config.command_line;
     for (const auto& in : inputs) {
-      header.input_files.push_back(in.path.empty() ? "interface:" + config.input.interface
-                                                   : in.path);
+      header.input_files.push_back(
+          in.path.empty() ? "interface:" + config.input.interface : in.path);
     }
     header.tdelta = config.output.tdelta;
     header.start_time = WallClock();
@@ -176,8 +208,8 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
       break;
     }
     if (!IsSupportedLinkType(source->link_type())) {
-      error = "unknown datalink type " + std::to_string(source->link_type()) + " in " +
-              source->name();
+      error =
+          "unknown datalink type " + std::to_string(source->link_type()) + " in " + source->name();
       err << "tcpflow: " << error << "\n";
       termination = error;
       status = 1;
@@ -201,6 +233,7 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
       PcapSource::Status s = source->Next(&packet);
       if (s == PcapSource::Status::kTimeout) continue;
       if (s == PcapSource::Status::kEnd) break;
+      if (s == PcapSource::Status::kError && *stop != 0) continue;  // a read cut short by the stop
       if (s == PcapSource::Status::kError) {
         err << "tcpflow: " << source->error() << "\n";
         termination = source->error();

@@ -34,8 +34,8 @@ std::uint32_t NextSeq(const Flow& flow) {
 
 }  // namespace
 
-TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink,
-                   OutputFs& fs, AnomalyCounters& anomalies)
+TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink, OutputFs& fs,
+                   AnomalyCounters& anomalies)
     : config_(config), table_(table), sink_(sink), fs_(fs), anomalies_(anomalies) {}
 
 Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
@@ -54,6 +54,11 @@ Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const Lin
 void TcpDemux::CloseFlow(Flow* flow) {
   FlowDelivery delivery(*flow, sink_, flow->last_seen);
   flow->reassembler.Flush(delivery);
+  const ReassemblyStats& stats = flow->reassembler.stats();
+  anomalies_.Count(Anomaly::kOverlap, stats.overlap_bytes);
+  anomalies_.Count(Anomaly::kOverlapConflict, stats.conflict_bytes);
+  anomalies_.Count(Anomaly::kOutOfOrderLimit, stats.forced_gaps);
+  anomalies_.Count(Anomaly::kHolesForgotten, stats.dropped_bytes);
   sink_.OnFlowClose(*flow);
   if (!flow->output.filename.empty()) {
     recently_closed_.push_back(ClosedFlow{flow->key, flow->isn, flow->output.filename});
@@ -69,7 +74,8 @@ bool TcpDemux::IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data
     std::uint32_t offset = data_seq - (it->isn + 1);
     std::vector<std::uint8_t> stored(payload.size());
     auto got = fs_.ReadPath(it->filename, offset, stored);
-    return got && *got == payload.size() && std::equal(payload.begin(), payload.end(), stored.begin());
+    return got && *got == payload.size() &&
+           std::equal(payload.begin(), payload.end(), stored.begin());
   }
   return false;
 }

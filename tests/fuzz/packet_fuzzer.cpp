@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const int link_type = kLinkTypes[data[0] % (sizeof(kLinkTypes) / sizeof(kLinkTypes[0]))];
   Config config;
   config.output.outdir = "out";
-  config.reassembly.max_seek = 4096;          // small, so splits happen
+  config.reassembly.max_seek = 4096;  // small, so splits happen
   config.reassembly.tcp_timeout_sec = 30;
   config.reassembly.max_buffered_per_flow = 2048;  // small, so forced holes happen
   config.reassembly.max_buffered_total = 8192;

@@ -45,7 +45,8 @@ int FromPcap(const char* in, const char* out) {
     bytes.insert(bytes.end(), d, d + len);
   }
   pcap_close(p);
-  std::ofstream(out, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(out, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   return 0;
 }
 
@@ -55,7 +56,8 @@ bool RunOne(const std::filesystem::path& path) {
     std::cerr << "cannot read " << path << "\n";
     return false;
   }
-  std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> data((std::istreambuf_iterator<char>(f)),
+                                 std::istreambuf_iterator<char>());
   LLVMFuzzerTestOneInput(data.data(), data.size());
   return true;
 }

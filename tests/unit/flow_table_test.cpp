@@ -62,7 +62,8 @@ TEST_F(FlowTableTest, CreationOrderSurvivesRemovals) {
   table_.Remove(table_.Find(Key(1, 10)));
   auto flows = table_.FlowsInCreationOrder();
   ASSERT_EQ(flows.size(), 49u);
-  for (std::size_t i = 1; i < flows.size(); ++i) EXPECT_LT(flows[i - 1]->flow_id, flows[i]->flow_id);
+  for (std::size_t i = 1; i < flows.size(); ++i)
+    EXPECT_LT(flows[i - 1]->flow_id, flows[i]->flow_id);
   EXPECT_EQ(table_.peak_size(), 50u);
 }
 

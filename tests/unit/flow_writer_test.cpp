@@ -129,6 +129,8 @@ TEST_F(FlowWriterTest, WriteErrorIsReported) {
   w.OnData(flow, 0, B("AAAA"), Timeval{});
   EXPECT_TRUE(w.failed());
   EXPECT_NE(w.error().find("No space left on device"), std::string::npos);
+  w.OnFlowClose(flow);
+  EXPECT_TRUE(flow.output.incomplete) << "a flow closed after a write error is not vouched for";
 }
 
 TEST_F(FlowWriterTest, TemplateWithoutCounterRefusesToOverwrite) {
