@@ -27,6 +27,12 @@ std::string_view AnomalyName(Anomaly a) {
     case Anomaly::kHolesForgotten: return "forgotten_hole_bytes";
     case Anomaly::kFlowSplitMaxSeek: return "flow_split_max_seek";
     case Anomaly::kIgnoredSyn: return "ignored_syn";
+    case Anomaly::kFragmentOverlap: return "fragment_overlap";
+    case Anomaly::kFragmentTcpRewrite: return "fragment_tcp_header_rewrite";
+    case Anomaly::kFragmentEvicted: return "fragment_evicted";
+    case Anomaly::kFragmentTimeout: return "fragment_timeout";
+    case Anomaly::kBadFragment: return "bad_fragment";
+    case Anomaly::kBadTunnelHeader: return "bad_tunnel_header";
     case Anomaly::kCount: break;
   }
   return "unknown";

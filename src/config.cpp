@@ -42,6 +42,9 @@ constexpr KnownSetting kKnownSettings[] = {
     {"max_ooo_per_flow", "4194304", "tcpdemux",
      "most out-of-order bytes buffered for one flow direction"},
     {"max_ooo_total", "268435456", "tcpdemux", "most out-of-order bytes buffered for all flows"},
+    {"frag_timeout", "30", "ip", "seconds (capture time) an incomplete IP datagram is kept"},
+    {"frag_max_datagrams", "4096", "ip", "most IP datagrams being reassembled at once"},
+    {"frag_max_bytes", "67108864", "ip", "most IP fragment bytes held for reassembly"},
     {"tcp_cmd", "", "tcpdemux", "shell command run with the flow file's name when a flow closes"},
     {"tcp_alert_fd", "-1", "tcpdemux",
      "file descriptor that receives an open/close line for every flow file"},
@@ -317,6 +320,18 @@ class Parser {
       const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
       if (!parsed) return Fail(error);
       config_.reassembly.max_buffered_total = *parsed;
+    } else if (name == "frag_timeout") {
+      const auto parsed = ParseInteger<std::uint32_t>(value, what, error);
+      if (!parsed) return Fail(error);
+      config_.ip.fragment_timeout_sec = *parsed;
+    } else if (name == "frag_max_datagrams") {
+      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
+      if (!parsed) return Fail(error);
+      config_.ip.max_fragment_datagrams = *parsed;
+    } else if (name == "frag_max_bytes") {
+      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
+      if (!parsed) return Fail(error);
+      config_.ip.max_fragment_bytes = *parsed;
     }
     config_.settings.insert_or_assign(std::string(name), std::string(value));
     return true;

@@ -26,6 +26,12 @@ struct InputConfig {
   int packet_buffer_timeout_ms = 10;      // -S packet-buffer-timeout
 };
 
+struct IpConfig {
+  std::uint32_t fragment_timeout_sec = 30;        // -S frag_timeout (capture time)
+  std::uint64_t max_fragment_datagrams = 4096;    // -S frag_max_datagrams
+  std::uint64_t max_fragment_bytes = 64ull << 20;  // -S frag_max_bytes
+};
+
 struct ReassemblyConfig {
   std::uint64_t max_seek = 16777216;              // -m: a jump beyond this starts a new flow
   std::int64_t max_bytes_per_flow = -1;           // -b: negative = unlimited
@@ -79,6 +85,7 @@ struct Config {
   std::string command_line;  // argv joined with spaces (for report.xml)
 
   InputConfig input;
+  IpConfig ip;
   ReassemblyConfig reassembly;
   OutputConfig output;
   ReportConfig report;

@@ -1,30 +1,180 @@
-// pcap_source.cpp: capture input through libpcap.
+// pcap_source.cpp: capture input through libpcap, our pcapng reader and the decompressors.
 #include "pcap_source.h"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
 
 namespace tcpflow {
+namespace {
 
-PcapSource::PcapSource(pcap* handle, std::string name)
-    : handle_(handle), name_(std::move(name)), link_type_(pcap_datalink(handle)) {}
+constexpr int kFilterSnaplen = 262144;
+constexpr std::array<std::uint8_t, 4> kPcapngMagic = {0x0a, 0x0d, 0x0d, 0x0a};
+// libpcap's words when a pcapng interface's link type differs from the first one's.
+constexpr const char* kMixedLinkTypes = "different from the type of the first interface";
+
+// A capture file opened for reading: its bytes (decompressed), and what its start showed.
+struct OpenedInput {
+  std::unique_ptr<ByteSource> stream;
+  bool compressed = false;
+  bool pcapng = false;
+  bool can_reopen = false;  // a named file, not a pipe: it can be read again from the start
+};
+
+// Opens `path` ("-" = standard input), decompresses it when its magic says so, and peeks at the
+// capture format. Bytes taken off a pipe to look at them are put back in front of the stream.
+bool OpenInput(const std::string& path, OpenedInput* in, std::string* error) {
+  const bool standard_input = path == "-";
+  const int fd = standard_input ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::vector<std::uint8_t> head(kCompressionMagicBytes);
+  std::ptrdiff_t head_len = -1;
+  if (!standard_input) {
+    // Peeking with pread leaves the offset alone; pipes refuse it (ESPIPE). Any other failure
+    // (a directory) is left for the first real read to report, as libpcap always did.
+    head_len = ::pread(fd, head.data(), head.size(), 0);
+    if (head_len < 0 && errno != ESPIPE) head_len = 0;
+  }
+  std::unique_ptr<ByteSource> stream = MakeFdSource(fd, !standard_input);
+  if (head_len < 0) {
+    head_len = ReadFully(*stream, head);
+    if (head_len < 0) {
+      *error = path + ": " + stream->error();
+      return false;
+    }
+    head.resize(static_cast<std::size_t>(head_len));
+    stream = MakeChainSource(head, std::move(stream));
+  } else {
+    in->can_reopen = true;
+    head.resize(static_cast<std::size_t>(head_len));
+  }
+  const Compression compression = DetectCompression(head);
+  if (compression != Compression::kNone) {
+    std::string why;
+    stream = MakeDecompressor(compression, std::move(stream), &why);
+    if (stream == nullptr) {
+      *error = path + ": " + why;
+      return false;
+    }
+    head.assign(kPcapngMagic.size(), 0);
+    const std::ptrdiff_t n = ReadFully(*stream, head);
+    if (n < 0) {
+      *error = path + ": " + stream->error();
+      return false;
+    }
+    head.resize(static_cast<std::size_t>(n));
+    stream = MakeChainSource(head, std::move(stream));
+    in->compressed = true;
+  }
+  in->pcapng = head.size() >= kPcapngMagic.size() &&
+               std::equal(kPcapngMagic.begin(), kPcapngMagic.end(), head.begin());
+  in->stream = std::move(stream);
+  return true;
+}
+
+// The DLT libpcap reports for a file of this LINKTYPE (they differ for a few, e.g. RAW 101 is
+// DLT 12 here), asked of libpcap itself through an in-memory pcap header.
+int DltOfLinktype(int linktype) {
+  std::array<std::uint8_t, 24> header = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0};
+  const std::uint32_t snaplen = kFilterSnaplen;
+  for (int i = 0; i < 4; ++i) {
+    header[16 + i] = static_cast<std::uint8_t>(snaplen >> (8 * i));
+    header[20 + i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(linktype) >> (8 * i));
+  }
+  std::FILE* stream = fmemopen(header.data(), header.size(), "rb");
+  if (stream == nullptr) return linktype;
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* handle = pcap_fopen_offline(stream, errbuf);
+  if (handle == nullptr) {
+    std::fclose(stream);
+    return linktype;
+  }
+  const int dlt = pcap_datalink(handle);
+  pcap_close(handle);
+  return dlt;
+}
+
+std::string FilterError(const std::string& expression, const char* why) {
+  return "cannot parse filter expression '" + expression + "': " + why;
+}
+
+}  // namespace
+
+struct PcapSource::LinkFilter {
+  int linktype;
+  int dlt;
+  bool has_program;
+  bpf_program program;
+};
+
+PcapSource::PcapSource(std::string name) : name_(std::move(name)) {}
 
 PcapSource::~PcapSource() {
-  pcap_close(handle_);
+  CloseLibpcap();
+  ClearFilters();
+}
+
+void PcapSource::ClearFilters() {
+  for (LinkFilter& filter : filters_) {
+    if (filter.has_program) pcap_freecode(&filter.program);
+  }
+  filters_.clear();
+  last_filter_ = 0;
+}
+
+void PcapSource::CloseLibpcap() {
+  // Closes the stdio stream over stream_ too; stream_ itself stays.
+  if (handle_ != nullptr) pcap_close(handle_);
+  handle_ = nullptr;
 }
 
 std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, std::string* error) {
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* handle =
-      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-  if (handle == nullptr) {
-    std::string why = errbuf;
-    // libpcap already starts its open errors with the path; don't say it twice.
-    if (why.rfind(path + ":", 0) == 0) why = why.substr(path.size() + 1);
-    while (!why.empty() && why.front() == ' ') why.erase(0, 1);
-    *error = path + ": " + why;
+  OpenedInput in;
+  if (!OpenInput(path, &in, error)) return nullptr;
+  std::unique_ptr<PcapSource> source(new PcapSource(path));
+  source->stream_ = std::move(in.stream);
+  source->compressed_ = in.compressed;
+  source->can_reread_ = in.pcapng && in.can_reopen;
+  if (in.pcapng && !in.can_reopen) {
+    if (!source->StartOwnReader(false, 0)) {
+      *error = source->error_;
+      return nullptr;
+    }
+    return source;
+  }
+  std::FILE* stream = OpenSourceStream(*source->stream_);
+  if (stream == nullptr) {
+    *error = path + ": " + std::strerror(errno);
     return nullptr;
   }
-  return std::unique_ptr<PcapSource>(new PcapSource(handle, path));
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  source->handle_ =
+      pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (source->handle_ == nullptr) {
+    std::fclose(stream);
+    if (source->can_reread_ && std::strstr(errbuf, kMixedLinkTypes) != nullptr) {
+      if (!source->StartOwnReader(true, 0)) {
+        *error = source->error_;
+        return nullptr;
+      }
+      return source;
+    }
+    const bool stream_failed = source->compressed_ && !source->stream_->error().empty();
+    *error = path + ": " + (stream_failed ? source->stream_->error() : std::string(errbuf));
+    return nullptr;
+  }
+  source->link_type_ = pcap_datalink(source->handle_);
+  return source;
 }
 
 std::unique_ptr<PcapSource> PcapSource::OpenLive(const InputConfig& input, std::string* error) {
@@ -53,40 +203,164 @@ std::unique_ptr<PcapSource> PcapSource::OpenLive(const InputConfig& input, std::
     pcap_close(handle);
     return nullptr;
   }
-  return std::unique_ptr<PcapSource>(new PcapSource(handle, device));
+  std::unique_ptr<PcapSource> source(new PcapSource(device));
+  source->handle_ = handle;
+  source->live_ = true;
+  source->link_type_ = pcap_datalink(handle);
+  return source;
+}
+
+bool PcapSource::StartOwnReader(bool reopen, std::uint64_t skip_packets) {
+  if (reopen) {
+    CloseLibpcap();
+    ClearFilters();
+    OpenedInput in;
+    if (!OpenInput(name_, &in, &error_)) return false;
+    stream_ = std::move(in.stream);
+  }
+  pcapng_ = std::make_unique<PcapngReader>(*stream_, name_);
+  if (!pcapng_->ReadToFirstInterface()) {
+    error_ = pcapng_->error();
+    return false;
+  }
+  link_type_ = DltOfLinktype(pcapng_->first_linktype());
+  PcapngPacket skipped;
+  for (std::uint64_t i = 0; i < skip_packets; ++i) {
+    const PcapngReader::Status status = pcapng_->Next(&skipped);
+    if (status == PcapngReader::Status::kError) {
+      error_ = pcapng_->error();
+      return false;
+    }
+    if (status == PcapngReader::Status::kEnd) {
+      error_ = name_ + ": the file changed while it was being read";
+      return false;
+    }
+  }
+  return true;
 }
 
 bool PcapSource::SetFilter(const std::string& expression, std::string* error) {
   if (expression.empty()) return true;
-  bpf_program program{};
-  if (pcap_compile(handle_, &program, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-    *error = "cannot parse filter expression '" + expression + "': " + pcap_geterr(handle_);
+  if (live_) {
+    bpf_program program{};
+    if (pcap_compile(handle_, &program, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      *error = FilterError(expression, pcap_geterr(handle_));
+      return false;
+    }
+    bool ok = pcap_setfilter(handle_, &program) == 0;
+    if (!ok) *error = "cannot install filter: " + std::string(pcap_geterr(handle_));
+    pcap_freecode(&program);
+    return ok;
+  }
+  // Files are filtered here, packet by packet, so that every record libpcap reads is counted
+  // (a re-read must know how many to skip) and both readers filter the same way.
+  filter_expression_ = expression;
+  const bool own = pcapng_ != nullptr;
+  const int first = own ? pcapng_->first_linktype() : link_type_;
+  if (FilterFor(first, link_type_) == nullptr) {
+    *error = error_;
     return false;
   }
-  bool ok = pcap_setfilter(handle_, &program) == 0;
-  if (!ok) *error = "cannot install filter: " + std::string(pcap_geterr(handle_));
-  pcap_freecode(&program);
-  return ok;
+  return true;
+}
+
+const PcapSource::LinkFilter* PcapSource::FilterFor(int linktype, int dlt) {
+  if (last_filter_ < filters_.size() && filters_[last_filter_].linktype == linktype) {
+    return &filters_[last_filter_];
+  }
+  for (std::size_t i = 0; i < filters_.size(); ++i) {
+    if (filters_[i].linktype == linktype) {
+      last_filter_ = i;
+      return &filters_[i];
+    }
+  }
+  LinkFilter filter{linktype, dlt < 0 ? DltOfLinktype(linktype) : dlt, false, {}};
+  if (!filter_expression_.empty()) {
+    pcap_t* dead = pcap_open_dead(filter.dlt, kFilterSnaplen);
+    if (dead == nullptr) {
+      error_ = FilterError(filter_expression_, "cannot allocate a pcap handle");
+      return nullptr;
+    }
+    if (pcap_compile(dead, &filter.program, filter_expression_.c_str(), 1, PCAP_NETMASK_UNKNOWN) !=
+        0) {
+      error_ = FilterError(filter_expression_, pcap_geterr(dead));
+      pcap_close(dead);
+      return nullptr;
+    }
+    pcap_close(dead);
+    filter.has_program = true;
+  }
+  filters_.push_back(filter);
+  last_filter_ = filters_.size() - 1;
+  return &filters_.back();
 }
 
 PcapSource::Status PcapSource::Next(RawPacket* out) {
-  pcap_pkthdr* header = nullptr;
-  const u_char* data = nullptr;
-  switch (pcap_next_ex(handle_, &header, &data)) {
-    case 1:
-      out->ts.sec = header->ts.tv_sec;
-      out->ts.usec = static_cast<std::int32_t>(header->ts.tv_usec);
-      out->wire_len = header->len;
-      out->data = Bytes(data, header->caplen);
-      return Status::kPacket;
-    case 0: return Status::kTimeout;
-    case PCAP_ERROR_BREAK: return Status::kEnd;
-    default: error_ = name_ + ": " + pcap_geterr(handle_); return Status::kError;
+  return pcapng_ != nullptr ? NextFromOwnReader(out) : NextFromLibpcap(out);
+}
+
+PcapSource::Status PcapSource::NextFromLibpcap(RawPacket* out) {
+  for (;;) {
+    pcap_pkthdr* header = nullptr;
+    const u_char* data = nullptr;
+    switch (pcap_next_ex(handle_, &header, &data)) {
+      case 1: break;
+      case 0: return Status::kTimeout;
+      case PCAP_ERROR_BREAK: return Status::kEnd;
+      default: {
+        const std::string why = pcap_geterr(handle_);
+        if (can_reread_ && why.find(kMixedLinkTypes) != std::string::npos) {
+          if (!StartOwnReader(true, packets_read_)) return Status::kError;
+          return NextFromOwnReader(out);
+        }
+        const bool stream_failed = compressed_ && !stream_->error().empty();
+        error_ = name_ + ": " + (stream_failed ? stream_->error() : why);
+        return Status::kError;
+      }
+    }
+    ++packets_read_;
+    if (!live_ && !filter_expression_.empty()) {
+      const LinkFilter* filter = FilterFor(link_type_, link_type_);
+      if (filter == nullptr) return Status::kError;
+      if (pcap_offline_filter(&filter->program, header, data) == 0) continue;
+    }
+    out->ts.sec = header->ts.tv_sec;
+    out->ts.usec = static_cast<std::int32_t>(header->ts.tv_usec);
+    out->wire_len = header->len;
+    out->link_type = link_type_;
+    out->data = Bytes(data, header->caplen);
+    return Status::kPacket;
+  }
+}
+
+PcapSource::Status PcapSource::NextFromOwnReader(RawPacket* out) {
+  PcapngPacket packet;
+  for (;;) {
+    if (break_requested_ != 0) return Status::kEnd;
+    switch (pcapng_->Next(&packet)) {
+      case PcapngReader::Status::kPacket: break;
+      case PcapngReader::Status::kEnd: return Status::kEnd;
+      case PcapngReader::Status::kError: error_ = pcapng_->error(); return Status::kError;
+    }
+    const LinkFilter* filter = FilterFor(packet.linktype, -1);
+    if (filter == nullptr) return Status::kError;
+    if (filter->has_program) {
+      pcap_pkthdr header{};
+      header.caplen = static_cast<bpf_u_int32>(packet.data.size());
+      header.len = packet.wire_len;
+      if (pcap_offline_filter(&filter->program, &header, packet.data.data()) == 0) continue;
+    }
+    out->ts = packet.ts;
+    out->wire_len = packet.wire_len;
+    out->link_type = filter->dlt;
+    out->data = packet.data;
+    return Status::kPacket;
   }
 }
 
 void PcapSource::BreakLoop() {
-  pcap_breakloop(handle_);
+  break_requested_ = 1;
+  if (handle_ != nullptr) pcap_breakloop(handle_);
 }
 
 }  // namespace tcpflow

@@ -26,6 +26,7 @@
 #include "stream_sink.h"
 #include "tcp_demux.h"
 #include "tcp_segment.h"
+#include "tunnel.h"
 
 namespace tcpflow {
 namespace {
@@ -104,7 +105,10 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
       budget_{config.reassembly.max_buffered_total, 0},
       table_(std::random_device{}(), limits_, budget_),
       writer_(config.output, config.reassembly, name_template, fs),
-      demux_(config.reassembly, table_, fanout_, fs, anomalies_) {
+      demux_(config.reassembly, table_, fanout_, fs, anomalies_),
+      defrag_limits_{config.ip.max_fragment_datagrams, config.ip.max_fragment_bytes,
+                     config.ip.fragment_timeout_sec},
+      defrag_(defrag_limits_, anomalies_) {
   fanout_.Add(&writer_);
   if (report != nullptr) {
     report_sink_ = std::make_unique<ReportSink>(*report);
@@ -114,29 +118,66 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
 
 PacketProcessor::~PacketProcessor() = default;
 
-void PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool finish_only) {
+bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool finish_only) {
   LinkLayer link;
-  if (!DecodeLink(link_type, packet.data, link, anomalies_)) return;
-  IpLayer ip;
-  if (!DecodeIp(link.network, link.ethertype, ip, anomalies_)) return;
-  if (ip.protocol != kIpProtoTcp) {
-    anomalies_.Count(Anomaly::kNotTcp);
-    return;
+  if (!DecodeLink(link_type, packet.data, link, anomalies_)) return false;
+  const Timeval ts{packet.ts.sec + config_.output.tdelta, packet.ts.usec};
+  defrag_.Expire(ts);
+  Bytes network = link.network;
+  std::uint16_t ethertype = link.ethertype;
+  // Each pass peels one IP layer: defragment it, and either hand its TCP segment on or step
+  // into the tunnel it carries. Flows are named by the innermost IP/TCP headers.
+  for (std::size_t depth = 0;; ++depth) {
+    if (depth == kMaxIpLayers) {
+      anomalies_.Count(Anomaly::kTooManyVlanTags);
+      return false;
+    }
+    IpLayer ip;
+    if (!DecodeIp(network, ethertype, ip, anomalies_)) return false;
+    if (ip.is_fragment) {
+      anomalies_.Count(Anomaly::kIpFragment);
+      const bool tcp = ip.protocol == kIpProtoTcp;
+      IpLayer whole;
+      if (!defrag_.Add(ip, ts, &whole)) return tcp;  // held until its datagram is complete
+      // The defragmenter's buffer lives only until its next call, and an inner layer may be
+      // fragmented too: keep this layer's datagram in a buffer of its own.
+      std::vector<std::uint8_t>& copy = datagrams_[depth];
+      copy.assign(whole.payload.begin(), whole.payload.end());
+      ip = whole;
+      ip.payload = Bytes(copy.data(), copy.size());
+    }
+    TunnelInner inner;
+    switch (Decapsulate(ip, &inner, anomalies_)) {
+      case TunnelStatus::kFailed:
+        return false;
+      case TunnelStatus::kInner:
+        if (inner.is_ethernet) {
+          // The innermost Ethernet header names the flow (its MACs and VLAN), like its IP/TCP.
+          if (!DecodeLink(kDltEn10mb, inner.frame, link, anomalies_)) return false;
+          network = link.network;
+          ethertype = link.ethertype;
+        } else {
+          network = inner.frame;
+          ethertype = inner.ethertype;
+        }
+        continue;
+      case TunnelStatus::kNotTunnel:
+        break;
+    }
+    if (ip.protocol != kIpProtoTcp) {
+      anomalies_.Count(Anomaly::kNotTcp);
+      return false;
+    }
+    TcpLayer tcp;
+    if (!DecodeTcp(ip.payload, tcp, anomalies_)) return false;
+    PacketMeta meta;
+    meta.ts = ts;
+    meta.wire_len = packet.wire_len;
+    meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
+    demux_.Process(meta, link, ip, tcp, finish_only);
+    demux_.ExpireIdle(meta.ts);
+    return true;
   }
-  if (ip.is_fragment) {
-    // Until fragments are reassembled, a first fragment stands for itself (as in 1.6.1).
-    anomalies_.Count(Anomaly::kIpFragment);
-    if (ip.fragment_offset != 0) return;
-  }
-  TcpLayer tcp;
-  if (!DecodeTcp(ip.payload, tcp, anomalies_)) return;
-  PacketMeta meta;
-  meta.ts = packet.ts;
-  meta.ts.sec += config_.output.tdelta;
-  meta.wire_len = packet.wire_len;
-  meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
-  demux_.Process(meta, link, ip, tcp, finish_only);
-  demux_.ExpireIdle(meta.ts);
 }
 
 void PacketProcessor::Finish(ReportTotals* totals) {
@@ -241,7 +282,7 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
         stopped = true;
         break;
       }
-      pipeline.HandlePacket(source->link_type(), packet, input.finish_only);
+      pipeline.HandlePacket(packet.link_type, packet, input.finish_only);
       if (pipeline.writer().failed()) {
         stopped = true;
         break;

@@ -8,7 +8,9 @@
 #ifndef TCPFLOW_PIPELINE_H
 #define TCPFLOW_PIPELINE_H
 
+#include <array>
 #include <csignal>
+#include <vector>
 #include <memory>
 #include <ostream>
 
@@ -18,6 +20,7 @@
 #include "filename_template.h"
 #include "flow_table.h"
 #include "flow_writer.h"
+#include "ip_defrag.h"
 #include "output_dir.h"
 #include "pcap_source.h"
 #include "reassembler.h"
@@ -26,6 +29,9 @@
 #include "tcp_demux.h"
 
 namespace tcpflow {
+
+// How many IP layers (tunnels within tunnels) one packet may have.
+inline constexpr std::size_t kMaxIpLayers = 8;
 
 class PacketProcessor {
  public:
@@ -36,8 +42,10 @@ class PacketProcessor {
   PacketProcessor(const PacketProcessor&) = delete;
   PacketProcessor& operator=(const PacketProcessor&) = delete;
 
-  // One captured frame of the given link type. finish_only: from a -R file.
-  void HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
+  // One captured frame of the given link type. finish_only: from a -R file. Returns true when
+  // the packet belongs to TCP (a segment handed to the demux, or a TCP fragment held for
+  // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps.
+  bool HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
   // Closes every flow and fills in the run totals.
   void Finish(ReportTotals* totals);
 
@@ -54,6 +62,10 @@ class PacketProcessor {
   FlowFileWriter writer_;
   std::unique_ptr<ReportSink> report_sink_;
   TcpDemux demux_;
+  DefragLimits defrag_limits_;
+  IpDefragmenter defrag_;
+  // Reassembled datagrams, one buffer per nesting level (see HandlePacket).
+  std::array<std::vector<std::uint8_t>, kMaxIpLayers> datagrams_;
 };
 
 // Returns the exit status: 0 when every input was read and every byte written, 1 otherwise.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/pcap_builder.h"
+#include "scenarios.h"
 
 namespace tcpflow::testing {
 namespace {
@@ -690,12 +691,6 @@ ByteVec MixedPcapng() {
 
 // ------------------------------------------------------------------------------------- table
 
-struct Scenario {
-  std::string_view name;
-  std::string_view description;  // what the capture holds; what correct output is
-  ByteVec (*build)();
-};
-
 constexpr std::array kScenarios{
     Scenario{"demo",
              "two HTTP/1.0 connections (ports 34567, 34568) with short HTML pages over Ethernet; 4 "
@@ -865,8 +860,17 @@ constexpr std::array kScenarios{
              MixedPcapng},
 };
 
-const Scenario* Find(std::string_view name) {
-  for (const Scenario& s : kScenarios) {
+std::vector<Scenario> AllScenarios() {
+  std::vector<Scenario> all;
+  for (auto area : {CoreScenarios(), FragmentScenarios(), EncapsulationScenarios(),
+                    InputScenarios()}) {
+    all.insert(all.end(), area.begin(), area.end());
+  }
+  return all;
+}
+
+const Scenario* Find(const std::vector<Scenario>& all, std::string_view name) {
+  for (const Scenario& s : all) {
     if (s.name == name) return &s;
   }
   return nullptr;
@@ -879,13 +883,14 @@ int Usage() {
 }
 
 int Run(const std::vector<std::string_view>& args) {
+  const std::vector<Scenario> all = AllScenarios();
   if (args.size() == 1 && args[0] == "--list") {
-    for (const Scenario& s : kScenarios) std::cout << s.name << '\n';
+    for (const Scenario& s : all) std::cout << s.name << '\n';
     return 0;
   }
   if (args.size() != 2) return Usage();
   const bool describe = args[0] == "--describe";
-  const Scenario* scenario = Find(describe ? args[1] : args[0]);
+  const Scenario* scenario = Find(all, describe ? args[1] : args[0]);
   if (scenario == nullptr) {
     std::cerr << "gen_capture: unknown capture name '" << (describe ? args[1] : args[0])
               << "' (see gen_capture --list)\n";
@@ -904,6 +909,9 @@ int Run(const std::vector<std::string_view>& args) {
 }
 
 }  // namespace
+
+std::span<const Scenario> CoreScenarios() { return kScenarios; }
+
 }  // namespace tcpflow::testing
 
 int main(int argc, char** argv) {

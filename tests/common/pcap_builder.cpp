@@ -1,6 +1,7 @@
 // pcap_builder.cpp: packet, link-layer and pcap/pcapng writers for test captures.
 // References: draft-ietf-opsawg-pcap, draft-ietf-opsawg-pcapng, RFC 791, RFC 8200, RFC 9293,
-// RFC 768, RFC 1071, IEEE 802.1Q, the LINKTYPE registry.
+// RFC 768, RFC 1071, IEEE 802.1Q, the LINKTYPE registry; for the encapsulations RFC 3032, RFC 2516,
+// RFC 2784/2890, RFC 7348, IEEE 802.11 and radiotap.org.
 #include "pcap_builder.h"
 
 #include <arpa/inet.h>
@@ -414,6 +415,128 @@ ByteVec LoopLink(const ByteVec& ip_packet, std::uint32_t family) {
 
 ByteVec RawLink(const ByteVec& ip_packet) {
   return ip_packet;
+}
+
+// ------------------------------------------------------------ more link layers and tunnels
+
+ByteVec LinuxSll2(const ByteVec& payload, std::uint16_t protocol, std::uint8_t packet_type) {
+  constexpr std::array<std::uint8_t, 8> kAddress{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0};
+  ByteVec out;
+  PutBe16(out, protocol);
+  PutBe16(out, 0);  // reserved
+  PutBe32(out, 1);  // interface index
+  PutBe16(out, 1);  // ARPHRD_ETHER
+  out.push_back(packet_type);
+  out.push_back(6);  // address length
+  Append(out, kAddress);
+  Append(out, payload);
+  return out;
+}
+
+ByteVec MplsLabels(const std::vector<std::uint32_t>& labels, const ByteVec& payload) {
+  constexpr std::uint32_t kBottomOfStack = 0x100;
+  constexpr std::uint32_t kTtl = 64;
+  ByteVec out;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    PutBe32(out, (labels[i] << 12) | (i + 1 == labels.size() ? kBottomOfStack : 0) | kTtl);
+  }
+  Append(out, payload);
+  return out;
+}
+
+ByteVec PppoeSession(const ByteVec& payload, std::uint16_t ppp_protocol, std::uint16_t session) {
+  ByteVec out{0x11, 0x00};  // version 1, type 1; code 0 (session data)
+  PutBe16(out, session);
+  PutBe16(out, static_cast<std::uint16_t>(2 + payload.size()));
+  PutBe16(out, ppp_protocol);
+  Append(out, payload);
+  return out;
+}
+
+ByteVec Gre(const GreSpec& gre, const ByteVec& payload) {
+  std::uint16_t flags = 0;
+  if (gre.checksum) flags |= 0x8000;
+  if (gre.key) flags |= 0x2000;
+  if (gre.sequence) flags |= 0x1000;
+  ByteVec out;
+  PutBe16(out, flags);
+  PutBe16(out, gre.protocol);
+  if (gre.checksum) PutBe32(out, 0);  // checksum (filled below) and reserved1
+  if (gre.key) PutBe32(out, *gre.key);
+  if (gre.sequence) PutBe32(out, *gre.sequence);
+  Append(out, payload);
+  if (gre.checksum) SetBe16(out, 4, InternetChecksum(out));
+  return out;
+}
+
+ByteVec Vxlan(std::uint32_t vni, const ByteVec& ethernet_frame) {
+  ByteVec out{0x08, 0x00, 0x00, 0x00};  // I flag, reserved
+  PutBe32(out, vni << 8);               // VNI, reserved
+  Append(out, ethernet_frame);
+  return out;
+}
+
+ByteVec Ieee80211Data(const WifiSpec& wifi, const ByteVec& ip_packet) {
+  constexpr std::uint8_t kTypeData = 0x08;  // type 2 in bits 2-3
+  constexpr std::uint8_t kSubtypeQos = 0x80;
+  ByteVec out;
+  out.push_back(static_cast<std::uint8_t>(kTypeData | (wifi.qos ? kSubtypeQos : 0)));
+  out.push_back(static_cast<std::uint8_t>((wifi.to_ds ? 0x01 : 0) | (wifi.from_ds ? 0x02 : 0)));
+  PutBe16(out, 0x2c00);  // duration 44 us, little-endian
+  // IEEE 802.11 address fields by ToDS/FromDS.
+  if (wifi.to_ds && wifi.from_ds) {
+    Append(out, wifi.bssid);
+    Append(out, wifi.transmitter);
+    Append(out, wifi.dst);
+  } else if (wifi.to_ds) {
+    Append(out, wifi.bssid);
+    Append(out, wifi.src);
+    Append(out, wifi.dst);
+  } else if (wifi.from_ds) {
+    Append(out, wifi.dst);
+    Append(out, wifi.bssid);
+    Append(out, wifi.src);
+  } else {
+    Append(out, wifi.dst);
+    Append(out, wifi.src);
+    Append(out, wifi.bssid);
+  }
+  PutBe16(out, 0x1000);  // sequence control: fragment 0, sequence 1
+  if (wifi.to_ds && wifi.from_ds) Append(out, wifi.src);
+  if (wifi.qos) PutBe16(out, 0);  // QoS control: TID 0
+  Append(out, ByteVec{0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00});
+  const bool v6 = !ip_packet.empty() && (ip_packet[0] >> 4) == 6;
+  PutBe16(out, v6 ? kEthertypeIpv6 : kEthertypeIpv4);
+  Append(out, ip_packet);
+  return out;
+}
+
+ByteVec WithFcs(const ByteVec& frame) {
+  std::uint32_t crc = 0xffffffff;
+  for (std::uint8_t byte : frame) {
+    crc ^= byte;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ ((crc & 1) != 0 ? 0xedb88320 : 0);
+  }
+  ByteVec out = frame;
+  Put32(out, ~crc, false);
+  return out;
+}
+
+ByteVec Radiotap(std::optional<std::uint64_t> tsft, std::optional<std::uint8_t> flags,
+                 const ByteVec& frame) {
+  ByteVec out{0x00, 0x00, 0x00, 0x00};  // version, pad, length (filled below)
+  Put32(out, (tsft ? 0x01u : 0u) | (flags ? 0x02u : 0u), false);
+  if (tsft) {
+    PadTo(out, 8);
+    Put32(out, static_cast<std::uint32_t>(*tsft), false);
+    Put32(out, static_cast<std::uint32_t>(*tsft >> 32), false);
+  }
+  if (flags) out.push_back(*flags);
+  const auto length = static_cast<std::uint16_t>(out.size());
+  out[2] = static_cast<std::uint8_t>(length);
+  out[3] = static_cast<std::uint8_t>(length >> 8);
+  Append(out, frame);
+  return out;
 }
 
 // ----------------------------------------------------------------------------- conversations

@@ -196,6 +196,53 @@ ByteVec LoopLink(const ByteVec& ip_packet, std::uint32_t family);
 // DLT_RAW: the packet itself.
 ByteVec RawLink(const ByteVec& ip_packet);
 
+// ------------------------------------------------------------ more link layers and tunnels
+// References: LINKTYPE 51 PPP_ETHER, 105 IEEE802_11, 127 IEEE802_11_RADIO, 276 LINUX_SLL2;
+// RFC 3032 (MPLS), RFC 2516 (PPPoE), RFC 2784/2890 (GRE), RFC 7348 (VXLAN), IEEE 802.11,
+// radiotap.org. Each returns the bytes of one layer followed by `payload` (nothing is validated).
+
+// Linux cooked v2 header (20 bytes): protocol, reserved, interface index 1, ARPHRD_ETHER,
+// packet type, address length 6, the 6-byte source address padded to 8.
+ByteVec LinuxSll2(const ByteVec& payload, std::uint16_t protocol, std::uint8_t packet_type = 0);
+// An MPLS label stack, outermost label first: traffic class 0, TTL 64, bottom-of-stack on the
+// last entry.
+ByteVec MplsLabels(const std::vector<std::uint32_t>& labels, const ByteVec& payload);
+// PPPoE session header (version/type 0x11, code 0, `session`, length = 2 + payload size) and the
+// 2-byte PPP protocol (0x0021 IPv4, 0x0057 IPv6, 0x0281 MPLS). Alone it is a LINKTYPE 51 frame;
+// behind Ethernet it goes with ethertype 0x8864.
+ByteVec PppoeSession(const ByteVec& payload, std::uint16_t ppp_protocol, std::uint16_t session = 1);
+
+struct GreSpec {
+  std::uint16_t protocol = 0x0800;     // 0x86dd IPv6, 0x6558 Ethernet, 0x8847 MPLS
+  bool checksum = false;               // C: checksum (RFC 1071, over header and payload) + reserved
+  std::optional<std::uint32_t> key{};  // K
+  std::optional<std::uint32_t> sequence{};  // S
+};
+// A version-0 GRE header (the IP protocol around it is 47).
+ByteVec Gre(const GreSpec& gre, const ByteVec& payload);
+// A VXLAN header (I flag, 24-bit `vni`) in front of an Ethernet frame; UDP port 4789 goes around.
+ByteVec Vxlan(std::uint32_t vni, const ByteVec& ethernet_frame);
+
+struct WifiSpec {
+  bool qos = false;  // QoS data (subtype 8, TID 0) instead of data (subtype 0)
+  bool to_ds = false;
+  bool from_ds = false;
+  std::array<std::uint8_t, 6> bssid{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+  std::array<std::uint8_t, 6> src{0x00, 0x11, 0x22, 0x33, 0x44, 0x55};          // SA
+  std::array<std::uint8_t, 6> dst{0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb};          // DA
+  std::array<std::uint8_t, 6> transmitter{0x02, 0x00, 0x00, 0x00, 0x00, 0x02};  // TA, 4-address
+};
+// An 802.11 data frame: MAC header with SA/DA/BSSID placed per ToDS/FromDS (IEEE 802.11 address
+// table; with both set A1 = BSSID as receiver, A2 = transmitter), then LLC/SNAP with ethertype
+// 0x0800 or 0x86dd by the packet's version nibble, then the packet. No FCS.
+ByteVec Ieee80211Data(const WifiSpec& wifi, const ByteVec& ip_packet);
+// `frame` with its 802.11 FCS (CRC-32, IEEE 802.3 polynomial, least significant byte first).
+ByteVec WithFcs(const ByteVec& frame);
+// A radiotap header (version 0): a TSFT field when `tsft` is set, a Flags field when `flags` is
+// set (0x10: the frame ends with an FCS), then `frame`.
+ByteVec Radiotap(std::optional<std::uint64_t> tsft, std::optional<std::uint8_t> flags,
+                 const ByteVec& frame);
+
 // ------------------------------------------------------------------------------ conversations
 
 struct TimedFrame {

@@ -1,14 +1,14 @@
 // packet_fuzzer.cpp: libFuzzer harness over the whole packet path: link decode → IP → TCP →
 // demux → reassembly → flow files and report, with the file system in memory.
 //
-// Input format: byte 0 picks the link type from kLinkTypes; the rest is a sequence of frames,
-// each a 2-byte big-endian length followed by that many bytes (a short tail is one last frame).
-// Frames get increasing timestamps, so idle timeouts and flow splits are reachable.
+// Input format: see fuzz_input.h (a short tail is one last frame). Frames get increasing
+// timestamps, so idle timeouts and flow splits are reachable.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
 
 #include "config.h"
+#include "fuzz_input.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
 #include "output_dir.h"
@@ -16,14 +16,14 @@
 
 namespace {
 
-constexpr int kLinkTypes[] = {1, 113, 101, 12, 14, 0, 108, 6};
+using tcpflow::fuzz::kLinkTypes;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tcpflow;
   if (size < 1) return 0;
-  const int link_type = kLinkTypes[data[0] % (sizeof(kLinkTypes) / sizeof(kLinkTypes[0]))];
+  const int link_type = kLinkTypes[data[0] % kLinkTypes.size()];
   Config config;
   config.output.outdir = "out";
   config.reassembly.max_seek = 4096;  // small, so splits happen

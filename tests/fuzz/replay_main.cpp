@@ -13,11 +13,13 @@
 #include <iterator>
 #include <vector>
 
+#include "fuzz_input.h"
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 
 namespace {
 
-constexpr int kLinkTypes[] = {1, 113, 101, 12, 14, 0, 108, 6};
+using tcpflow::fuzz::kLinkTypes;
 
 int FromPcap(const char* in, const char* out) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
@@ -27,7 +29,7 @@ int FromPcap(const char* in, const char* out) {
     return 1;
   }
   int selector = -1;
-  for (std::size_t i = 0; i < sizeof(kLinkTypes) / sizeof(kLinkTypes[0]); ++i) {
+  for (std::size_t i = 0; i < kLinkTypes.size(); ++i) {
     if (kLinkTypes[i] == pcap_datalink(p)) selector = static_cast<int>(i);
   }
   if (selector < 0) {

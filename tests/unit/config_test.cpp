@@ -514,6 +514,19 @@ TEST(ConfigTest, RepeatedCallsShareNoState) {
   EXPECT_EQ(ParseOk({"-h"}).mode, RunMode::kHelp);
 }
 
+TEST(ConfigTest, FragmentSettings) {
+  Config config;
+  const char* argv[] = {"tcpflow", "-S", "frag_timeout=5", "-S", "frag_max_datagrams=7",
+                        "-S", "frag_max_bytes=9000"};
+  ASSERT_EQ(ParseCommandLine(7, argv, config).status, ParseResult::Status::kOk);
+  EXPECT_EQ(config.ip.fragment_timeout_sec, 5u);
+  EXPECT_EQ(config.ip.max_fragment_datagrams, 7u);
+  EXPECT_EQ(config.ip.max_fragment_bytes, 9000u);
+  Config bad;
+  const char* bad_argv[] = {"tcpflow", "-S", "frag_timeout=soon"};
+  EXPECT_EQ(ParseCommandLine(3, bad_argv, bad).status, ParseResult::Status::kError);
+}
+
 TEST(ConfigTest, EmptyArgv) {
   Config config;
   EXPECT_EQ(ParseCommandLine(0, nullptr, config).status, ParseResult::Status::kOk);
@@ -537,6 +550,9 @@ TEST(ConfigTest, KnownSettingDefaultsMatchConfigDefaults) {
     EXPECT_EQ(config.reassembly.max_buffered_per_flow, defaults.reassembly.max_buffered_per_flow)
         << arg;
     EXPECT_EQ(config.reassembly.max_buffered_total, defaults.reassembly.max_buffered_total) << arg;
+    EXPECT_EQ(config.ip.fragment_timeout_sec, defaults.ip.fragment_timeout_sec) << arg;
+    EXPECT_EQ(config.ip.max_fragment_datagrams, defaults.ip.max_fragment_datagrams) << arg;
+    EXPECT_EQ(config.ip.max_fragment_bytes, defaults.ip.max_fragment_bytes) << arg;
     EXPECT_FALSE(setting.help.empty());
     EXPECT_FALSE(setting.owner.empty());
   }
