@@ -37,12 +37,12 @@ enum class Anomaly : std::uint8_t {
   kHolesForgotten,         // bytes of holes no longer tracked, so a late fill was dropped
   kFlowSplitMaxSeek,       // segment jumped more than -m bytes: new flow started
   kIgnoredSyn,             // SYN on a live flow that already stored data (ignored)
-  kFragmentOverlap,     // fragment bytes over bytes already held (first copy kept)
-  kFragmentTcpRewrite,  // a fragment would rewrite the TCP header (tiny/overlapping attack)
-  kFragmentEvicted,     // datagram in progress dropped: a memory bound was hit
-  kFragmentTimeout,     // datagram in progress dropped: incomplete after the timeout
-  kBadFragment,         // fragment with an impossible offset/length (past 65535, zero length)
-  kBadTunnelHeader,     // truncated or malformed GRE / VXLAN / IP-in-IP header
+  kFragmentOverlap,        // fragment bytes over bytes already held (first copy kept)
+  kFragmentTcpRewrite,     // a fragment would rewrite the TCP header (tiny/overlapping attack)
+  kFragmentEvicted,        // datagram in progress dropped: a memory bound was hit
+  kFragmentTimeout,        // datagram in progress dropped: incomplete after the timeout
+  kBadFragment,            // fragment with an impossible offset/length (past 65535, zero length)
+  kBadTunnelHeader,        // truncated or malformed GRE / VXLAN / IP-in-IP header
   kCount
 };
 

@@ -27,8 +27,8 @@ struct InputConfig {
 };
 
 struct IpConfig {
-  std::uint32_t fragment_timeout_sec = 30;        // -S frag_timeout (capture time)
-  std::uint64_t max_fragment_datagrams = 4096;    // -S frag_max_datagrams
+  std::uint32_t fragment_timeout_sec = 30;         // -S frag_timeout (capture time)
+  std::uint64_t max_fragment_datagrams = 4096;     // -S frag_max_datagrams
   std::uint64_t max_fragment_bytes = 64ull << 20;  // -S frag_max_bytes
 };
 

@@ -41,14 +41,14 @@ class FdSource final : public ByteSource {
 
   std::ptrdiff_t Read(std::span<std::uint8_t> out) override {
     if (error_number_ != 0) return -1;
-    for (;;) {
-      const ssize_t n = ::read(fd_, out.data(), out.size());
-      if (n >= 0) return n;
-      if (errno == EINTR) continue;
-      error_number_ = errno;
-      error_ = std::strerror(errno);
-      return -1;
-    }
+    const ssize_t n = ::read(fd_, out.data(), out.size());
+    if (n >= 0) return n;
+    // A signal interrupted the read: report it (not sticky) instead of waiting on, so the
+    // caller gets to see a stop request; the process installs handlers only for those.
+    if (errno == EINTR) return -1;
+    error_number_ = errno;
+    error_ = std::strerror(errno);
+    return -1;
   }
 
  private:
@@ -378,7 +378,11 @@ ssize_t CookieRead(void* cookie, char* buffer, std::size_t size) {
   auto* source = static_cast<ByteSource*>(cookie);
   const std::ptrdiff_t n =
       source->Read(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(buffer), size));
-  if (n < 0) errno = source->error_number() != 0 ? source->error_number() : EIO;
+  if (n < 0 && source->error_number() != 0) {
+    errno = source->error_number();
+  } else if (n < 0 && errno != EINTR) {
+    errno = EIO;
+  }
   return n;
 }
 

@@ -23,7 +23,7 @@ struct FlowOutputState {
   std::uint32_t counter = 0;  // connection counter used in the name (%c)
   std::optional<std::uint32_t> file_id;  // OutputFs handle while the file exists
   std::uint64_t logical_size = 0;        // highest stream offset written + 1 (ignores -b)
-  bool incomplete = false;  // closed after a write error: the file may lack bytes
+  bool incomplete = false;               // closed after a write error: the file may lack bytes
 };
 
 struct Flow {

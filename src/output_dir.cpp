@@ -95,6 +95,23 @@ OutputFs::CreateStatus PosixOutputFs::CreateExclusive(const std::string& path, F
   }
 }
 
+OutputFs::CreateStatus PosixOutputFs::CreateOrTruncate(const std::string& path, FileId* id) {
+  std::string parent = ParentDir(path);
+  if (!parent.empty() && !MakeDirs(parent)) return CreateStatus::kError;
+  while (open_count_ >= max_open_ && MakeRoom()) {
+  }
+  for (;;) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      *id = NewEntry(path, fd);
+      return CreateStatus::kCreated;
+    }
+    if ((errno == EMFILE || errno == ENFILE) && MakeRoom()) continue;
+    error_ = SysError("cannot create", path);
+    return CreateStatus::kError;
+  }
+}
+
 int PosixOutputFs::Descriptor(FileId id) {
   if (id >= entries_.size() || !entries_[id].in_use) {
     error_ = "internal error: bad file handle";
@@ -240,6 +257,13 @@ bool PosixOutputFs::MakeDirs(const std::string& dir) {
 OutputFs::CreateStatus MemoryOutputFs::CreateExclusive(const std::string& path, FileId* id) {
   if (files_.count(path) != 0) return CreateStatus::kExists;
   files_[path];
+  *id = next_id_++;
+  open_[*id] = path;
+  return CreateStatus::kCreated;
+}
+
+OutputFs::CreateStatus MemoryOutputFs::CreateOrTruncate(const std::string& path, FileId* id) {
+  files_[path] = File{};
   *id = next_id_++;
   open_[*id] = path;
   return CreateStatus::kCreated;

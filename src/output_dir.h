@@ -30,6 +30,9 @@ class OutputFs {
   // Creates `path` only if it does not exist (O_EXCL), making missing parent directories first.
   // kExists means the name is taken (try the next counter); kError sets error().
   virtual CreateStatus CreateExclusive(const std::string& path, FileId* id) = 0;
+  // Creates `path`, or truncates it to 0 bytes when it exists, making missing parent
+  // directories first. Returns kCreated, or kError with error() set (never kExists).
+  virtual CreateStatus CreateOrTruncate(const std::string& path, FileId* id) = 0;
   // Writes all of `data` at byte `offset` (the file grows; skipped ranges read as zeros).
   virtual bool WriteAt(FileId id, std::uint64_t offset, Bytes data) = 0;
   // Reads up to out.size() bytes at `offset`; returns how many were read (0 at end), or nullopt.
@@ -56,6 +59,7 @@ class PosixOutputFs final : public OutputFs {
   explicit PosixOutputFs(std::size_t max_open);
   ~PosixOutputFs() override;
   CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
+  CreateStatus CreateOrTruncate(const std::string& path, FileId* id) override;
   bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
   std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
                                     std::span<std::uint8_t> out) override;
@@ -94,6 +98,7 @@ class PosixOutputFs final : public OutputFs {
 class MemoryOutputFs final : public OutputFs {
  public:
   CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
+  CreateStatus CreateOrTruncate(const std::string& path, FileId* id) override;
   bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
   std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
                                     std::span<std::uint8_t> out) override;

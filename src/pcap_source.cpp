@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,9 @@ namespace tcpflow {
 namespace {
 
 constexpr int kFilterSnaplen = 262144;
+// The longest a live Next() waits for packets before returning kTimeout (so a stop signal that
+// arrives just before the wait is seen within this time; one that arrives during it at once).
+constexpr int kLiveWaitMs = 100;
 constexpr std::array<std::uint8_t, 4> kPcapngMagic = {0x0a, 0x0d, 0x0d, 0x0a};
 // libpcap's words when a pcapng interface's link type differs from the first one's.
 constexpr const char* kMixedLinkTypes = "different from the type of the first interface";
@@ -203,6 +207,14 @@ std::unique_ptr<PcapSource> PcapSource::OpenLive(const InputConfig& input, std::
     pcap_close(handle);
     return nullptr;
   }
+  // Non-blocking, and Next() waits with poll() itself: libpcap's own wait (TPACKET_V3 on Linux)
+  // is poll() with no timeout, restarted after EINTR, so on a quiet interface (or one whose
+  // traffic the filter drops) a stop signal would never end it.
+  if (pcap_setnonblock(handle, 1, errbuf) != 0) {
+    *error = device + ": " + errbuf;
+    pcap_close(handle);
+    return nullptr;
+  }
   std::unique_ptr<PcapSource> source(new PcapSource(device));
   source->handle_ = handle;
   source->live_ = true;
@@ -305,7 +317,12 @@ PcapSource::Status PcapSource::NextFromLibpcap(RawPacket* out) {
     const u_char* data = nullptr;
     switch (pcap_next_ex(handle_, &header, &data)) {
       case 1: break;
-      case 0: return Status::kTimeout;
+      case 0:
+        if (live_) {
+          pollfd ready{pcap_get_selectable_fd(handle_), POLLIN, 0};
+          if (ready.fd >= 0) ::poll(&ready, 1, kLiveWaitMs);  // EINTR (a signal) ends it early
+        }
+        return Status::kTimeout;
       case PCAP_ERROR_BREAK: return Status::kEnd;
       default: {
         const std::string why = pcap_geterr(handle_);

@@ -22,6 +22,7 @@
 #include "flow_writer.h"
 #include "ip.h"
 #include "pcap_source.h"
+#include "pcap_writer.h"
 #include "report_sink.h"
 #include "stream_sink.h"
 #include "tcp_demux.h"
@@ -82,7 +83,6 @@ std::string NotYetSupported(const Config& config) {
     }
   }
   if (config.console.enabled) return "console output (-c/-C) is not implemented yet";
-  if (!config.write_unprocessed_path.empty()) return "-w is not implemented yet";
   if (config.per_flow_pcap) return "-K is not implemented yet";
   if (config.findx) return "-I is not implemented yet";
   if (!config.drop_to_user.empty()) return "-U is not implemented yet";
@@ -148,8 +148,7 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
     }
     TunnelInner inner;
     switch (Decapsulate(ip, &inner, anomalies_)) {
-      case TunnelStatus::kFailed:
-        return false;
+      case TunnelStatus::kFailed: return false;
       case TunnelStatus::kInner:
         if (inner.is_ethernet) {
           // The innermost Ethernet header names the flow (its MACs and VLAN), like its IP/TCP.
@@ -161,8 +160,7 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
           ethertype = inner.ethertype;
         }
         continue;
-      case TunnelStatus::kNotTunnel:
-        break;
+      case TunnelStatus::kNotTunnel: break;
     }
     if (ip.protocol != kIpProtoTcp) {
       anomalies_.Count(Anomaly::kNotTcp);
@@ -174,6 +172,8 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
     meta.ts = ts;
     meta.wire_len = packet.wire_len;
     meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
+    meta.link_type = link_type;
+    meta.frame = packet.data;
     demux_.Process(meta, link, ip, tcp, finish_only);
     demux_.ExpireIdle(meta.ts);
     return true;
@@ -236,6 +236,7 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
   }
 
   PacketProcessor pipeline(config, fs, *name_template, report.get());
+  std::unique_ptr<PcapFileWriter> unprocessed;  // -w
   int status = 0;
   std::string termination;
   for (const auto& input : inputs) {
@@ -262,6 +263,18 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
       status = 1;
       break;
     }
+    if (!config.write_unprocessed_path.empty() && !unprocessed) {
+      // -w: a classic pcap of the first input's link type; packets of others are counted.
+      unprocessed =
+          PcapFileWriter::Create(fs, config.write_unprocessed_path, source->link_type(), &error);
+      if (!unprocessed) {
+        error = "cannot create " + config.write_unprocessed_path + " (-w): " + error;
+        err << "tcpflow: " << error << "\n";
+        termination = error;
+        status = 1;
+        break;
+      }
+    }
     if (input.path.empty()) err << "tcpflow: listening on " << source->name() << "\n";
     RawPacket packet;
     bool stopped = false;
@@ -282,7 +295,16 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
         stopped = true;
         break;
       }
-      pipeline.HandlePacket(packet.link_type, packet, input.finish_only);
+      const bool tcp = pipeline.HandlePacket(packet.link_type, packet, input.finish_only);
+      if (!tcp && unprocessed &&
+          !unprocessed->WriteIfLinkType(packet.link_type, packet.ts, packet.wire_len,
+                                        packet.data)) {
+        err << "tcpflow: " << unprocessed->error() << "\n";
+        termination = unprocessed->error();
+        status = 1;
+        stopped = true;
+        break;
+      }
       if (pipeline.writer().failed()) {
         stopped = true;
         break;
@@ -291,6 +313,18 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     if (stopped) break;
   }
 
+  if (unprocessed) {
+    if (!unprocessed->Close()) {
+      err << "tcpflow: " << unprocessed->error() << "\n";
+      if (termination.empty()) termination = unprocessed->error();
+      status = 1;
+    }
+    if (unprocessed->skipped_other_link_type() > 0) {
+      err << "tcpflow: " << unprocessed->skipped_other_link_type()
+          << " packets of other link types could not be written to "
+          << config.write_unprocessed_path << "\n";
+    }
+  }
   ReportTotals totals;
   totals.open_fds_at_end = fs.open_descriptors();
   pipeline.Finish(&totals);

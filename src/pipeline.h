@@ -10,9 +10,9 @@
 
 #include <array>
 #include <csignal>
-#include <vector>
 #include <memory>
 #include <ostream>
+#include <vector>
 
 #include "anomaly.h"
 #include "config.h"

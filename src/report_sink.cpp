@@ -19,8 +19,8 @@ void ReportSink::OnFlowClose(Flow& flow) {
   entry.wire_bytes = flow.wire_bytes;
   entry.captured_bytes = flow.captured_bytes;
   if (flow.output.incomplete) {
-    entry.extras.push_back(
-        ReportExtra{"incomplete", {}, "the run stopped on a write error before this flow closed", {}});
+    entry.extras.push_back(ReportExtra{
+        "incomplete", {}, "the run stopped on a write error before this flow closed", {}});
   }
   writer_.WriteFlow(entry);
 }

@@ -29,6 +29,26 @@ class StreamSink {
   virtual void OnFlowClose(Flow& flow) = 0;
 };
 
+// One TCP segment as captured, for taps that work per packet rather than per stream.
+struct SegmentInfo {
+  Timeval ts;
+  int link_type = 0;           // DLT of `frame`
+  Bytes frame;                 // the whole captured frame (outermost link layer)
+  std::uint32_t wire_len = 0;  // the frame's original length
+  std::uint32_t seq = 0;       // TCP sequence number
+  std::uint8_t tcp_flags = 0;
+  Bytes payload;  // the segment's TCP data (may be empty)
+};
+
+// Sees every TCP segment that reaches a flow, in capture order, before reassembly: console
+// output (-c) prints data segments as they come, per-flow pcaps (-K) copy every packet. Spans
+// are valid only during the call.
+class SegmentTap {
+ public:
+  virtual ~SegmentTap() = default;
+  virtual void OnSegment(Flow& flow, const SegmentInfo& segment) = 0;
+};
+
 // Calls every added sink in order. Does not own them.
 class SinkFanout final : public StreamSink {
  public:

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "anomaly.h"
 #include "config.h"
@@ -28,6 +29,8 @@ struct PacketMeta {
   Timeval ts;
   std::uint32_t wire_len = 0;  // original length on the wire
   std::uint32_t cap_len = 0;   // bytes captured
+  int link_type = 0;           // DLT of `frame`
+  Bytes frame;                 // the captured frame, for segment taps
 };
 
 class TcpDemux {
@@ -48,6 +51,8 @@ class TcpDemux {
   void CloseAll();
 
   std::uint64_t total_packets() const { return total_packets_; }
+  // Adds a tap that sees every segment reaching a flow (not owned; must outlive the demux).
+  void AddTap(SegmentTap* tap) { taps_.push_back(tap); }
 
  private:
   struct ClosedFlow {
@@ -67,6 +72,7 @@ class TcpDemux {
   OutputFs& fs_;
   AnomalyCounters& anomalies_;
   std::deque<ClosedFlow> recently_closed_;
+  std::vector<SegmentTap*> taps_;
   std::uint64_t total_packets_ = 0;
 };
 

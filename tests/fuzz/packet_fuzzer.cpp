@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "config.h"
-#include "fuzz_input.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
+#include "fuzz_input.h"
 #include "output_dir.h"
 #include "pipeline.h"
 

@@ -25,8 +25,17 @@ for sig in INT TERM HUP; do
   cat "$work/basic.pcap" >&3   # the whole capture, then the writer stays open: tcpflow waits
   sleep 0.5
   kill -s "$sig" "$pid"
-  wait "$pid"
-  rc=$?
+  # Bounded: a tcpflow that ignores the signal fails the test instead of hanging it.
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    rc=124
+    echo "tcpflow still running 10 s after SIG$sig" >>"$dir/stderr"
+  else
+    wait "$pid"
+    rc=$?
+  fi
   exec 3>&-
   check "SIG$sig exit status" $([ "$rc" -eq 0 ]; echo $?) "exit $rc: $(head -c 300 "$dir/stderr")"
   report=$dir/out/report.xml

@@ -516,8 +516,8 @@ TEST(ConfigTest, RepeatedCallsShareNoState) {
 
 TEST(ConfigTest, FragmentSettings) {
   Config config;
-  const char* argv[] = {"tcpflow", "-S", "frag_timeout=5", "-S", "frag_max_datagrams=7",
-                        "-S", "frag_max_bytes=9000"};
+  const char* argv[] = {
+      "tcpflow", "-S", "frag_timeout=5", "-S", "frag_max_datagrams=7", "-S", "frag_max_bytes=9000"};
   ASSERT_EQ(ParseCommandLine(7, argv, config).status, ParseResult::Status::kOk);
   EXPECT_EQ(config.ip.fragment_timeout_sec, 5u);
   EXPECT_EQ(config.ip.max_fragment_datagrams, 7u);

@@ -310,6 +310,29 @@ TEST_P(TcpDemuxTest, PureAckDoesNotCreateFlow) {
   EXPECT_EQ(h.table().size(), 0u);
 }
 
+class RecordingTap final : public SegmentTap {
+ public:
+  void OnSegment(Flow& flow, const SegmentInfo& segment) override {
+    seen.push_back(std::to_string(flow.key.src_port) + ":" +
+                   std::string(segment.payload.begin(), segment.payload.end()));
+  }
+  std::vector<std::string> seen;
+};
+
+TEST_P(TcpDemuxTest, TapSeesSegmentsInArrivalOrderBeforeReassembly) {
+  DemuxHarness h(config_, isn());
+  RecordingTap tap;
+  h.demux().AddTap(&tap);
+  h.Handshake();
+  h.Client(8, "CCCC");
+  h.Client(0, "AAAA");
+  h.Server(0, "ZZ");
+  h.Client(4, "BBBB");
+  const std::vector<std::string> want = {"34567:",     "80:",   "34567:",    "34567:CCCC",
+                                         "34567:AAAA", "80:ZZ", "34567:BBBB"};
+  EXPECT_EQ(tap.seen, want);
+}
+
 INSTANTIATE_TEST_SUITE_P(Isns, TcpDemuxTest,
                          ::testing::Values(0u, 0x80000000u, 0xFFFFFFFFu, 0xFFFFFFFBu, 0xFFFFFC18u));
 
