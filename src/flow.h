@@ -58,6 +58,7 @@ struct Flow {
   std::uint64_t fin_offset = 0;        // stream offset just after the FIN's data
   std::uint64_t prev_segment_end = 0;  // end offset of the previous data segment
   bool has_data = false;               // any payload was offered to the reassembler
+  std::uint64_t console_bytes = 0;     // payload bytes printed on the console so far (-c, -b)
 
   Reassembler reassembler;
   FlowOutputState output;

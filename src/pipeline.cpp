@@ -18,11 +18,13 @@
 #include "datalink.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
+#include "flow_alerts.h"
 #include "flow_table.h"
 #include "flow_writer.h"
 #include "ip.h"
 #include "pcap_source.h"
 #include "pcap_writer.h"
+#include "privileges.h"
 #include "report_sink.h"
 #include "stream_sink.h"
 #include "tcp_demux.h"
@@ -83,11 +85,19 @@ std::string NotYetSupported(const Config& config) {
     }
   }
   if (config.console.enabled) return "console output (-c/-C) is not implemented yet";
-  if (config.per_flow_pcap) return "-K is not implemented yet";
-  if (config.findx) return "-I is not implemented yet";
-  if (!config.drop_to_user.empty()) return "-U is not implemented yet";
   if (!config.semlock_name.empty()) return "-L is not implemented yet";
   return {};
+}
+
+// -U / -z: hands report.xml (and the output directory when this run created it) to the user,
+// then gives up root for good.
+bool GiveUpPrivileges(const Config& config, const std::string& report_path, bool chown_outdir,
+                      std::string* error) {
+  if (!report_path.empty() && !ChownForUser(report_path, config.drop_to_user, error)) return false;
+  if (chown_outdir && !ChownForUser(config.output.outdir, config.drop_to_user, error)) {
+    return false;
+  }
+  return DropPrivileges(config.drop_to_user, config.chroot_dir, error);
 }
 
 Timeval WallClock() {
@@ -99,7 +109,8 @@ Timeval WallClock() {
 }  // namespace
 
 PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
-                                 const FilenameTemplate& name_template, ReportWriter* report)
+                                 const FilenameTemplate& name_template, ReportWriter* report,
+                                 const FlowAlertConfig& alerts)
     : config_(config),
       limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
       budget_{config.reassembly.max_buffered_total, 0},
@@ -110,6 +121,18 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
                      config.ip.fragment_timeout_sec},
       defrag_(defrag_limits_, anomalies_) {
   fanout_.Add(&writer_);
+  if (config.findx) {
+    findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
+    fanout_.Add(findx_.get());
+  }
+  if (config.per_flow_pcap) {
+    flow_pcaps_ = std::make_unique<FlowPcapWriter>(config.output.outdir, name_template, fs,
+                                                   std::random_device{}());
+  }
+  if (alerts.enabled()) {
+    alerts_ = std::make_unique<FlowAlerts>(alerts);
+    fanout_.Add(alerts_.get());
+  }
   if (report != nullptr) {
     report_sink_ = std::make_unique<ReportSink>(*report);
     fanout_.Add(report_sink_.get());
@@ -174,6 +197,19 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
     meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
     meta.link_type = link_type;
     meta.frame = packet.data;
+    if (flow_pcaps_) {
+      // -K: instead of reassembling, every TCP packet goes to its direction's pcap as captured.
+      NameFields fields;
+      fields.key = FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
+      fields.has_macs = link.has_macs;
+      fields.src_mac = link.src_mac;
+      fields.dst_mac = link.dst_mac;
+      fields.first_seen_sec = ts.sec;
+      const SegmentInfo segment{ts,      link_type, packet.data, packet.wire_len,
+                                tcp.seq, tcp.flags, tcp.payload};
+      flow_pcaps_->OnPacket(fields.key, fields, segment);
+      return true;
+    }
     demux_.Process(meta, link, ip, tcp, finish_only);
     demux_.ExpireIdle(meta.ts);
     return true;
@@ -184,9 +220,21 @@ void PacketProcessor::Finish(ReportTotals* totals) {
   totals->flow_map_size = table_.size();
   totals->max_open_flows = table_.peak_size();
   demux_.CloseAll();
+  if (alerts_) alerts_->Finish();
+  if (flow_pcaps_) flow_pcaps_->Finish();
   totals->total_flows = table_.total_created();
   totals->total_packets = demux_.total_packets();
   totals->anomalies = &anomalies_;
+}
+
+bool PacketProcessor::failed() const {
+  return writer_.failed() || (findx_ && findx_->failed()) || (flow_pcaps_ && flow_pcaps_->failed());
+}
+
+const std::string& PacketProcessor::error() const {
+  if (writer_.failed()) return writer_.error();
+  if (findx_ && findx_->failed()) return findx_->error();
+  return flow_pcaps_->error();
 }
 
 int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
@@ -202,6 +250,14 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
         << "': " << error << "\n";
     return 1;
   }
+  FlowAlertConfig alert_config;
+  if (!ParseFlowAlertConfig(config.settings, &alert_config, &error) ||
+      !CheckAlertFd(alert_config.alert_fd, "tcp_alert_fd", &error)) {
+    err << "tcpflow: " << error << "\n";
+    return 1;
+  }
+  struct stat outdir_stat {};
+  const bool outdir_existed = ::stat(config.output.outdir.c_str(), &outdir_stat) == 0;
   if (!PrepareOutdir(config.output.outdir, fs, &error)) {
     err << "tcpflow: " << error << "\n";
     return 1;
@@ -235,7 +291,8 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     report->WriteHeader(header);
   }
 
-  PacketProcessor pipeline(config, fs, *name_template, report.get());
+  PacketProcessor pipeline(config, fs, *name_template, report.get(), alert_config);
+  bool privileges_dropped = false;
   std::unique_ptr<PcapFileWriter> unprocessed;  // -w
   int status = 0;
   std::string termination;
@@ -275,6 +332,20 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
         break;
       }
     }
+    if (!config.drop_to_user.empty() && !privileges_dropped) {
+      // After the first source is open (live capture needs root), before any flow file.
+      if (!GiveUpPrivileges(config, report ? report_path : std::string(), !outdir_existed,
+                            &error)) {
+        err << "tcpflow: " << error << "\n";
+        termination = error;
+        status = 1;
+        break;
+      }
+      privileges_dropped = true;
+      if (config.debug_level >= 1) {
+        err << "tcpflow: dropped privileges to " << config.drop_to_user << "\n";
+      }
+    }
     if (input.path.empty()) err << "tcpflow: listening on " << source->name() << "\n";
     RawPacket packet;
     bool stopped = false;
@@ -305,7 +376,7 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
         stopped = true;
         break;
       }
-      if (pipeline.writer().failed()) {
+      if (pipeline.failed()) {
         stopped = true;
         break;
       }
@@ -328,9 +399,18 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
   ReportTotals totals;
   totals.open_fds_at_end = fs.open_descriptors();
   pipeline.Finish(&totals);
-  if (pipeline.writer().failed()) {
-    err << "tcpflow: " << pipeline.writer().error() << "\n";
-    if (termination.empty()) termination = pipeline.writer().error();
+  if (const FlowAlerts* alerts = pipeline.alerts()) {
+    if (alerts->alert_failed()) err << "tcpflow: warning: " << alerts->alert_error() << "\n";
+    const CommandStats commands = alerts->command_stats();
+    if (commands.failed > 0) {
+      err << "tcpflow: warning: tcp_cmd failed for " << commands.failed << " of "
+          << commands.succeeded + commands.failed
+          << " flow files (first: " << alerts->command_failure() << ")\n";
+    }
+  }
+  if (pipeline.failed()) {
+    err << "tcpflow: " << pipeline.error() << "\n";
+    if (termination.empty()) termination = pipeline.error();
     status = 1;
   }
   if (report) {

@@ -18,6 +18,9 @@
 #include "config.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
+#include "findx_writer.h"
+#include "flow_alerts.h"
+#include "flow_pcap_writer.h"
 #include "flow_table.h"
 #include "flow_writer.h"
 #include "ip_defrag.h"
@@ -36,8 +39,9 @@ inline constexpr std::size_t kMaxIpLayers = 8;
 class PacketProcessor {
  public:
   // Everything passed in must outlive the processor. `report` may be null (no report).
+  // `alerts`: -S tcp_alert_fd / tcp_cmd (off by default).
   PacketProcessor(const Config& config, OutputFs& fs, const FilenameTemplate& name_template,
-                  ReportWriter* report);
+                  ReportWriter* report, const FlowAlertConfig& alerts = {});
   ~PacketProcessor();
   PacketProcessor(const PacketProcessor&) = delete;
   PacketProcessor& operator=(const PacketProcessor&) = delete;
@@ -46,11 +50,16 @@ class PacketProcessor {
   // the packet belongs to TCP (a segment handed to the demux, or a TCP fragment held for
   // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps.
   bool HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
-  // Closes every flow and fills in the run totals.
+  // Closes every flow, waits for the tcp_cmd commands and fills in the run totals.
   void Finish(ReportTotals* totals);
 
   const FlowFileWriter& writer() const { return writer_; }
+  // A flow file, index or per-flow pcap could not be written; error() says which and why.
+  bool failed() const;
+  const std::string& error() const;
   const AnomalyCounters& anomalies() const { return anomalies_; }
+  // Null when neither tcp_alert_fd nor tcp_cmd is set.
+  const FlowAlerts* alerts() const { return alerts_.get(); }
 
  private:
   const Config& config_;
@@ -60,6 +69,9 @@ class PacketProcessor {
   FlowTable table_;
   SinkFanout fanout_;
   FlowFileWriter writer_;
+  std::unique_ptr<FindxWriter> findx_;          // -I
+  std::unique_ptr<FlowPcapWriter> flow_pcaps_;  // -K
+  std::unique_ptr<FlowAlerts> alerts_;
   std::unique_ptr<ReportSink> report_sink_;
   TcpDemux demux_;
   DefragLimits defrag_limits_;

@@ -149,11 +149,6 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
   flow->last_seen = meta.ts;
   table_.Touch(flow);
 
-  if (!taps_.empty()) {
-    const SegmentInfo segment{meta.ts, meta.link_type, meta.frame, meta.wire_len,
-                              tcp.seq, tcp.flags,      payload};
-    for (SegmentTap* tap : taps_) tap->OnSegment(*flow, segment);
-  }
   if (tcp.syn()) {
     ++flow->syn_count;
     if (!tcp.ack_flag()) flow->client_to_server = true;
@@ -161,6 +156,11 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
       ++flow->violations;
       anomalies_.Count(Anomaly::kSynWithData);
     }
+  }
+  if (!taps_.empty()) {
+    const SegmentInfo segment{meta.ts, meta.link_type, meta.frame, meta.wire_len,
+                              tcp.seq, tcp.flags,      payload};
+    for (SegmentTap* tap : taps_) tap->OnSegment(*flow, segment);
   }
   if (has_payload) {
     bool keepalive = payload.size() == 1 && flow->has_data && data_seq == NextSeq(*flow) - 1;

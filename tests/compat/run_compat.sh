@@ -38,6 +38,9 @@ readonly kVariants=(
   $'retx_diff\t-S overlap=last'
   $'overlap_partial\t-S overlap=last'
   $'interleaved20\t-f 1'
+  $'basic\t-I'
+  $'reuse\t-I'
+  $'interleaved20\t-I'
   $'zeek-tcp-reassembly.pcap\t-S overlap=last'
   $'sv-tcp-overlap2.pcap\t-S overlap=last'
 )

@@ -1,0 +1,319 @@
+// flow_pcap_writer_test.cpp: -K per-direction pcaps: names, records, one file per tuple across
+// Flow objects, link-type policy, overwriting, write errors, and many files under a tiny
+// open-file budget read back with libpcap.
+#include "flow_pcap_writer.h"
+
+#include <gtest/gtest.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "flow_writer.h"
+#include "output_dir.h"
+
+namespace tcpflow {
+namespace {
+
+constexpr int kEthernet = 1;  // LINKTYPE_ETHERNET
+constexpr int kRaw = 101;     // LINKTYPE_RAW
+constexpr std::uint64_t kSeed = 0x1234;
+
+struct Record {
+  std::uint32_t sec = 0;
+  std::uint32_t usec = 0;
+  std::uint32_t wire_len = 0;
+  std::vector<std::uint8_t> data;
+};
+
+struct ParsedPcap {
+  std::uint32_t link_type = 0;
+  std::vector<Record> records;
+  bool ok = false;  // a header and whole records, nothing else
+};
+
+ParsedPcap Parse(const std::vector<std::uint8_t>& bytes) {
+  ParsedPcap p;
+  ByteReader r(bytes);
+  const std::uint32_t magic = r.Le32();
+  r.Skip(16);
+  p.link_type = r.Le32();
+  if (!r.ok() || magic != 0xa1b2c3d4) return p;
+  while (r.remaining() > 0) {
+    Record rec;
+    rec.sec = r.Le32();
+    rec.usec = r.Le32();
+    const std::uint32_t caplen = r.Le32();
+    rec.wire_len = r.Le32();
+    const Bytes data = r.Take(caplen);
+    if (!r.ok()) return p;
+    rec.data.assign(data.begin(), data.end());
+    p.records.push_back(std::move(rec));
+  }
+  p.ok = true;
+  return p;
+}
+
+FlowKey Key(std::uint8_t last_octet, std::uint16_t src_port) {
+  const std::uint8_t a[4] = {10, 0, 0, last_octet};
+  const std::uint8_t b[4] = {192, 168, 1, 2};
+  return FlowKey{IpAddress::V4(a), IpAddress::V4(b), src_port, 80, kNoVlan};
+}
+
+// A segment whose frame is `frame`; the other fields do not matter to this writer.
+SegmentInfo Segment(const std::vector<std::uint8_t>& frame, int link_type, Timeval ts,
+                    std::uint32_t wire_len) {
+  SegmentInfo s;
+  s.ts = ts;
+  s.link_type = link_type;
+  s.frame = frame;
+  s.wire_len = wire_len;
+  return s;
+}
+
+class FlowPcapWriterTest : public ::testing::Test {
+ protected:
+  FlowPcapWriterTest() : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {}
+  ParsedPcap File(const std::string& path) {
+    auto it = fs_.files().find(path);
+    if (it == fs_.files().end()) return {};
+    return Parse(it->second.bytes);
+  }
+
+  std::string error_;
+  FilenameTemplate tmpl_;
+  ReassemblyLimits limits_;
+  ReassemblyBudget budget_;
+  MemoryOutputFs fs_;
+  const std::string name_ = "010.000.000.001.00999-192.168.001.002.00080";
+};
+
+TEST_F(FlowPcapWriterTest, WritesEveryPacketAsCapturedUnderTheFlowName) {
+  FlowPcapWriter w("out", tmpl_, fs_, kSeed);
+  Flow flow(Key(1, 999), limits_, budget_);
+  const std::vector<std::uint8_t> syn = {1, 2, 3};
+  const std::vector<std::uint8_t> data = {4, 5, 6, 7, 8};
+  w.OnSegment(flow, Segment(syn, kEthernet, Timeval{1600000000, 7}, 60));
+  w.OnSegment(flow, Segment(data, kEthernet, Timeval{1600000001, 999999}, 5));
+  ASSERT_TRUE(w.Finish());
+  const ParsedPcap p = File("out/" + name_ + ".pcap");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.link_type, 1u);  // the input's link type, not tcpflow 1.6.1's 6
+  ASSERT_EQ(p.records.size(), 2u);
+  EXPECT_EQ(p.records[0].sec, 1600000000u);
+  EXPECT_EQ(p.records[0].usec, 7u);
+  EXPECT_EQ(p.records[0].wire_len, 60u);
+  EXPECT_EQ(p.records[0].data, syn);
+  EXPECT_EQ(p.records[1].usec, 999999u);
+  EXPECT_EQ(p.records[1].data, data);
+  EXPECT_EQ(w.files_created(), 1u);
+  EXPECT_EQ(w.packets_written(), 2u);
+  EXPECT_EQ(fs_.open_descriptors(), 0u);
+}
+
+TEST_F(FlowPcapWriterTest, OneFilePerDirection) {
+  FlowPcapWriter w(".", tmpl_, fs_, kSeed);
+  Flow out(Key(1, 999), limits_, budget_);
+  Flow back(Key(1, 999).Reversed(), limits_, budget_);
+  const std::vector<std::uint8_t> a = {0xa};
+  const std::vector<std::uint8_t> b = {0xb};
+  w.OnSegment(out, Segment(a, kRaw, Timeval{1, 0}, 1));
+  w.OnSegment(back, Segment(b, kRaw, Timeval{2, 0}, 1));
+  w.OnSegment(out, Segment(a, kRaw, Timeval{3, 0}, 1));
+  ASSERT_TRUE(w.Finish());
+  const ParsedPcap p = File(name_ + ".pcap");
+  const ParsedPcap q = File("192.168.001.002.00080-010.000.000.001.00999.pcap");
+  ASSERT_TRUE(p.ok);
+  ASSERT_TRUE(q.ok);
+  EXPECT_EQ(p.link_type, 101u);
+  EXPECT_EQ(p.records.size(), 2u);
+  ASSERT_EQ(q.records.size(), 1u);
+  EXPECT_EQ(q.records[0].data, b);
+  EXPECT_EQ(fs_.files().size(), 2u);
+}
+
+TEST_F(FlowPcapWriterTest, ReusedTupleGoesToOneFileNamedByTheFirstFlow) {
+  FlowPcapWriter w(".", tmpl_, fs_, kSeed);
+  const std::vector<std::uint8_t> frame = {1};
+  {
+    Flow first(Key(1, 999), limits_, budget_);
+    w.OnSegment(first, Segment(frame, kRaw, Timeval{1, 0}, 1));
+  }
+  Flow second(Key(1, 999), limits_, budget_);
+  second.flow_id = 7;
+  w.OnSegment(second, Segment(frame, kRaw, Timeval{2, 0}, 1));
+  ASSERT_TRUE(w.Finish());
+  EXPECT_EQ(fs_.files().size(), 1u);
+  const ParsedPcap p = File(name_ + ".pcap");
+  ASSERT_EQ(p.records.size(), 2u);
+  EXPECT_EQ(p.records[1].sec, 2u);
+  EXPECT_EQ(w.files_created(), 1u);
+}
+
+TEST_F(FlowPcapWriterTest, PacketWithoutFlowJoinsItsTuplesFile) {
+  FlowPcapWriter w(".", tmpl_, fs_, kSeed);
+  const std::vector<std::uint8_t> fin = {1};
+  const std::vector<std::uint8_t> last_ack = {2};
+  {
+    Flow flow(Key(1, 999), limits_, budget_);
+    w.OnSegment(flow, Segment(fin, kRaw, Timeval{1, 0}, 1));
+  }
+  NameFields other;  // not read: the file exists
+  other.key = Key(9, 9);
+  w.OnPacket(Key(1, 999), other, Segment(last_ack, kRaw, Timeval{2, 0}, 1));
+  ASSERT_TRUE(w.Finish());
+  EXPECT_EQ(fs_.files().size(), 1u);
+  const ParsedPcap p = File(name_ + ".pcap");
+  ASSERT_EQ(p.records.size(), 2u);
+  EXPECT_EQ(p.records[1].data, last_ack);
+}
+
+TEST_F(FlowPcapWriterTest, PacketWithoutFlowIsNamedByTheGivenFields) {
+  std::string error;
+  const FilenameTemplate tmpl = *FilenameTemplate::Parse("%t-%N-%A.%a", &error);
+  FlowPcapWriter w("o", tmpl, fs_, kSeed);
+  NameFields fields;
+  fields.key = Key(1, 999);
+  fields.first_seen_sec = 1600000000;
+  const std::vector<std::uint8_t> ack = {3};
+  w.OnPacket(fields.key, fields, Segment(ack, kRaw, Timeval{1600000000, 5}, 1));
+  ASSERT_TRUE(w.Finish());
+  const ParsedPcap p = File("o/1600000000-000-010.000.000.001.00999.pcap");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.records.size(), 1u);
+}
+
+TEST_F(FlowPcapWriterTest, VlanIsPartOfTheTuple) {
+  FlowPcapWriter w(".", tmpl_, fs_, kSeed);
+  const std::vector<std::uint8_t> frame = {1};
+  Flow plain(Key(1, 999), limits_, budget_);
+  FlowKey tagged_key = Key(1, 999);
+  tagged_key.vlan = 5;
+  Flow tagged(tagged_key, limits_, budget_);
+  w.OnSegment(plain, Segment(frame, kEthernet, Timeval{1, 0}, 1));
+  w.OnSegment(tagged, Segment(frame, kEthernet, Timeval{1, 0}, 1));
+  ASSERT_TRUE(w.Finish());
+  EXPECT_EQ(File(name_ + ".pcap").records.size(), 1u);
+  EXPECT_EQ(File(name_ + "--5.pcap").records.size(), 1u);
+}
+
+TEST_F(FlowPcapWriterTest, OtherLinkTypeIsSkippedAndCounted) {
+  FlowPcapWriter w(".", tmpl_, fs_, kSeed);
+  Flow flow(Key(1, 999), limits_, budget_);
+  const std::vector<std::uint8_t> eth = {0xe};
+  const std::vector<std::uint8_t> raw = {0x45};
+  w.OnSegment(flow, Segment(eth, kEthernet, Timeval{1, 0}, 1));
+  w.OnSegment(flow, Segment(raw, kRaw, Timeval{2, 0}, 1));
+  w.OnSegment(flow, Segment(eth, kEthernet, Timeval{3, 0}, 1));
+  ASSERT_TRUE(w.Finish());
+  const ParsedPcap p = File(name_ + ".pcap");
+  EXPECT_EQ(p.link_type, 1u);
+  ASSERT_EQ(p.records.size(), 2u);
+  EXPECT_EQ(p.records[1].sec, 3u);
+  EXPECT_EQ(w.skipped_other_link_type(), 1u);
+  EXPECT_EQ(w.packets_written(), 2u);
+  EXPECT_FALSE(w.failed());
+}
+
+TEST_F(FlowPcapWriterTest, ExistingFileIsOverwritten) {
+  FileId id = 0;
+  ASSERT_EQ(fs_.CreateOrTruncate(name_ + ".pcap", &id), OutputFs::CreateStatus::kCreated);
+  const std::vector<std::uint8_t> junk(100, 0xff);
+  ASSERT_TRUE(fs_.WriteAt(id, 0, junk));
+  ASSERT_TRUE(fs_.Close(id, nullptr));
+  FlowPcapWriter w(".", tmpl_, fs_, kSeed);
+  Flow flow(Key(1, 999), limits_, budget_);
+  const std::vector<std::uint8_t> frame = {1, 2};
+  w.OnSegment(flow, Segment(frame, kRaw, Timeval{1, 0}, 2));
+  ASSERT_TRUE(w.Finish());
+  const ParsedPcap p = File(name_ + ".pcap");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.records.size(), 1u);
+  EXPECT_EQ(fs_.files().at(name_ + ".pcap").bytes.size(), 24u + 16u + 2u);
+}
+
+TEST_F(FlowPcapWriterTest, WriteErrorIsRemembered) {
+  FlowPcapWriter w(".", tmpl_, fs_, kSeed, /*buffer_bytes=*/1);
+  Flow flow(Key(1, 999), limits_, budget_);
+  const std::vector<std::uint8_t> frame = {1, 2};
+  fs_.FailWrites("No space left on device");
+  w.OnSegment(flow, Segment(frame, kRaw, Timeval{1, 0}, 2));
+  EXPECT_TRUE(w.failed());
+  EXPECT_NE(w.error().find("No space left on device"), std::string::npos);
+  EXPECT_FALSE(w.Finish());
+  EXPECT_EQ(w.packets_written(), 0u);
+}
+
+// A scratch directory, removed at the end.
+class FlowPcapWriterTempDir {
+ public:
+  FlowPcapWriterTempDir() {
+    std::string tmpl = std::filesystem::temp_directory_path() / "flow_pcap_writer_test.XXXXXX";
+    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  ~FlowPcapWriterTempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(FlowPcapWriterPosixTest, ManyFlowsUnderATinyBudgetReadBackWithLibpcap) {
+  FlowPcapWriterTempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  std::string error;
+  const FilenameTemplate tmpl = *FilenameTemplate::Parse(kDefaultFilenameTemplate, &error);
+  ReassemblyLimits limits;
+  ReassemblyBudget budget;
+  PosixOutputFs fs(2);
+  constexpr int kFlows = 40;
+  constexpr int kRounds = 30;
+  {
+    FlowPcapWriter w(dir.path(), tmpl, fs, kSeed, /*buffer_bytes=*/64);
+    std::vector<std::unique_ptr<Flow>> flows;
+    for (int i = 0; i < kFlows; ++i) {
+      flows.push_back(
+          std::make_unique<Flow>(Key(1, static_cast<std::uint16_t>(1000 + i)), limits, budget));
+    }
+    // Interleaved: every round touches every file, far more files than descriptors.
+    for (int round = 0; round < kRounds; ++round) {
+      for (int i = 0; i < kFlows; ++i) {
+        const std::vector<std::uint8_t> frame(20 + i, static_cast<std::uint8_t>(round));
+        w.OnSegment(*flows[i], Segment(frame, kRaw, Timeval{1000 + round, i}, 1500));
+      }
+    }
+    EXPECT_LE(fs.peak_descriptors(), 2u);
+    ASSERT_TRUE(w.Finish()) << w.error();
+    EXPECT_EQ(w.files_created(), static_cast<std::size_t>(kFlows));
+  }
+  EXPECT_EQ(fs.open_descriptors(), 0u);
+  for (int i = 0; i < kFlows; ++i) {
+    const std::string path = dir.path() + "/010.000.000.001.0" + std::to_string(1000 + i) +
+                             "-192.168.001.002.00080.pcap";
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t* p = pcap_open_offline(path.c_str(), errbuf);
+    ASSERT_NE(p, nullptr) << errbuf;
+    EXPECT_EQ(pcap_datalink(p), DLT_RAW);
+    int records = 0;
+    pcap_pkthdr* hdr = nullptr;
+    const u_char* bytes = nullptr;
+    while (pcap_next_ex(p, &hdr, &bytes) == 1) {
+      EXPECT_EQ(hdr->ts.tv_sec, 1000 + records);
+      EXPECT_EQ(hdr->ts.tv_usec, i);
+      EXPECT_EQ(hdr->caplen, static_cast<bpf_u_int32>(20 + i));
+      EXPECT_EQ(hdr->len, 1500u);
+      EXPECT_EQ(bytes[0], records);
+      ++records;
+    }
+    pcap_close(p);
+    EXPECT_EQ(records, kRounds) << path;
+  }
+}
+
+}  // namespace
+}  // namespace tcpflow
