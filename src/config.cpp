@@ -186,7 +186,10 @@ class Parser {
         result_.warnings.push_back("-A" + std::string(argument) +
                                    " has been deprecated. Just use -a");
         break;
-      case 'B': config_.console.strip = false; break;
+      case 'B':
+        config_.console.strip = false;
+        raw_console_ = true;
+        break;
       case 'b': {
         const auto value = ParseInteger<std::int64_t>(argument, spelled, error);
         if (!value) return Fail(error);
@@ -201,6 +204,7 @@ class Parser {
       case 'D':
         config_.console.hex = true;
         config_.console.strip = false;
+        raw_console_ = true;
         break;
       case 'd': {
         const auto value = ParseInteger<int>(argument, spelled, error);
@@ -241,7 +245,8 @@ class Parser {
       case 'R': config_.input.finish_files.emplace_back(argument); break;
       case 'r': config_.input.read_files.emplace_back(argument); break;
       case 'S': return ApplySetting(argument);
-      case 's': config_.console.strip = true; break;
+      // -B and -D (raw bytes) win over -s whatever their order, as in tcpflow 1.6.1.
+      case 's': config_.console.strip = config_.console.strip || !raw_console_; break;
       case 'T':
         config_.output.filename_template =
             ApplyTemplateOption(std::move(config_.output.filename_template), argument);
@@ -378,6 +383,7 @@ class Parser {
   bool scanner_help_ = false;
   bool version_ = false;
   bool list_files_ = false;
+  bool raw_console_ = false;  // -B or -D seen: -s cannot turn stripping back on
   bool chroot_given_ = false;
 };
 

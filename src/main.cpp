@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   action.sa_handler = OnStopSignal;
   sigemptyset(&action.sa_mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
+  // A closed console pipe shows up as EPIPE on the write, and the run ends quietly.
+  std::signal(SIGPIPE, SIG_IGN);
   std::size_t max_open = config.output.max_open_files > 0
                              ? static_cast<std::size_t>(config.output.max_open_files)
                              : tcpflow::PosixOutputFs::DefaultMaxOpen();

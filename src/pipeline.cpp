@@ -84,8 +84,6 @@ std::string NotYetSupported(const Config& config) {
       return "-x tcpdemux: turning off reassembly is not implemented yet";
     }
   }
-  if (config.console.enabled) return "console output (-c/-C) is not implemented yet";
-  if (!config.semlock_name.empty()) return "-L is not implemented yet";
   return {};
 }
 
@@ -110,7 +108,7 @@ Timeval WallClock() {
 
 PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
                                  const FilenameTemplate& name_template, ReportWriter* report,
-                                 const FlowAlertConfig& alerts)
+                                 const FlowAlertConfig& alerts, ConsoleWriter* console)
     : config_(config),
       limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
       budget_{config.reassembly.max_buffered_total, 0},
@@ -125,6 +123,7 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
     findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
     fanout_.Add(findx_.get());
   }
+  if (console != nullptr) demux_.AddTap(console);
   if (config.per_flow_pcap) {
     flow_pcaps_ = std::make_unique<FlowPcapWriter>(config.output.outdir, name_template, fs,
                                                    std::random_device{}());
@@ -237,8 +236,14 @@ const std::string& PacketProcessor::error() const {
   return flow_pcaps_->error();
 }
 
-int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
+int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
                 const volatile std::sig_atomic_t* stop) {
+  // Console mode (-c/-C) prints segments instead of storing flows, and writes no report.
+  Config config = given;
+  if (config.console.enabled) {
+    config.output.store_output = false;
+    config.report.enabled = false;
+  }
   std::string error = NotYetSupported(config);
   if (!error.empty()) {
     err << "tcpflow: " << error << "\n";
@@ -291,7 +296,17 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     report->WriteHeader(header);
   }
 
-  PacketProcessor pipeline(config, fs, *name_template, report.get(), alert_config);
+  std::unique_ptr<ConsoleWriter> console;
+  if (config.console.enabled) {
+    console =
+        ConsoleWriter::Create(config.console, *name_template, config.reassembly.max_bytes_per_flow,
+                              config.semlock_name, stdout, &error);
+    if (!console) {
+      err << "tcpflow: " << error << "\n";
+      return 1;
+    }
+  }
+  PacketProcessor pipeline(config, fs, *name_template, report.get(), alert_config, console.get());
   bool privileges_dropped = false;
   std::unique_ptr<PcapFileWriter> unprocessed;  // -w
   int status = 0;
@@ -377,6 +392,16 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
         break;
       }
       if (pipeline.failed()) {
+        stopped = true;
+        break;
+      }
+      if (console && console->failed()) {
+        // A closed pipe (tcpflow -c ... | head) ends the run quietly; other errors are errors.
+        if (!console->broken_pipe()) {
+          err << "tcpflow: " << console->error() << "\n";
+          termination = console->error();
+          status = 1;
+        }
         stopped = true;
         break;
       }

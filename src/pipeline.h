@@ -16,6 +16,7 @@
 
 #include "anomaly.h"
 #include "config.h"
+#include "console_writer.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
 #include "findx_writer.h"
@@ -41,7 +42,8 @@ class PacketProcessor {
   // Everything passed in must outlive the processor. `report` may be null (no report).
   // `alerts`: -S tcp_alert_fd / tcp_cmd (off by default).
   PacketProcessor(const Config& config, OutputFs& fs, const FilenameTemplate& name_template,
-                  ReportWriter* report, const FlowAlertConfig& alerts = {});
+                  ReportWriter* report, const FlowAlertConfig& alerts = {},
+                  ConsoleWriter* console = nullptr);
   ~PacketProcessor();
   PacketProcessor(const PacketProcessor&) = delete;
   PacketProcessor& operator=(const PacketProcessor&) = delete;

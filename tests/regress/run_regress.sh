@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_regress.sh: regression tests. Each case in cases.list generates its capture with
 # gen_capture, runs our tcpflow on it, and compares the exit status, every output file (bytes
-# and names, sub-folders included) and the normalised report.xml with tests/regress/expected/CASE.
+# and names, sub-folders included), the normalised report.xml and standard output (when the
+# case has expected/CASE/stdout) with tests/regress/expected/CASE.
 # The last column is text that stderr must contain, or stdout:TEXT for standard output.
 # `run_regress.sh --update [CASE...]` rewrites the expected outputs (review the diff!).
 set -u
@@ -73,6 +74,7 @@ while IFS='|' read -r name capture args want_exit want_stderr; do
       done)
       [ -f "$out/report.xml" ] && normalise_report "$dir" "$out/report.xml" >"$exp/report.xml"
     fi
+    [ -s "$dir/stdout" ] && cp "$dir/stdout" "$exp/stdout"
     echo "updated $name (exit $got_exit)"
     passed=$((passed + 1))
     continue
@@ -83,6 +85,9 @@ while IFS='|' read -r name capture args want_exit want_stderr; do
   case "$want_stderr" in stdout:*) stream=stdout; want_stderr=${want_stderr#stdout:} ;; esac
   if [ -n "$want_stderr" ] && ! grep -qF -- "$want_stderr" "$dir/$stream"; then
     problems+=("$stream lacks '$want_stderr': $(head -c 300 "$dir/$stream")")
+  fi
+  if [ -f "$exp/stdout" ] && ! cmp -s "$exp/stdout" "$dir/stdout"; then
+    problems+=("standard output differs from expected/$name/stdout")
   fi
   got_list=$( [ -d "$out" ] && cd "$out" && find . -type f ! -name report.xml | sort)
   exp_list=$( [ -d "$exp/files" ] && cd "$exp/files" && find . -type f | sort)
