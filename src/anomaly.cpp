@@ -33,6 +33,13 @@ std::string_view AnomalyName(Anomaly a) {
     case Anomaly::kFragmentTimeout: return "fragment_timeout";
     case Anomaly::kBadFragment: return "bad_fragment";
     case Anomaly::kBadTunnelHeader: return "bad_tunnel_header";
+    case Anomaly::kHttpParseError: return "http_parse_error";
+    case Anomaly::kHttpHeaderTooLong: return "http_header_too_long";
+    case Anomaly::kHttpStreamHole: return "http_stream_hole";
+    case Anomaly::kHttpBodyCapped: return "http_body_capped";
+    case Anomaly::kHttpDecompressError: return "http_decompress_error";
+    case Anomaly::kPythonInputCapped: return "python_input_capped";
+    case Anomaly::kPythonError: return "python_error";
     case Anomaly::kCount: break;
   }
   return "unknown";

@@ -43,6 +43,13 @@ enum class Anomaly : std::uint8_t {
   kFragmentTimeout,        // datagram in progress dropped: incomplete after the timeout
   kBadFragment,            // fragment with an impossible offset/length (past 65535, zero length)
   kBadTunnelHeader,        // truncated or malformed GRE / VXLAN / IP-in-IP header
+  kHttpParseError,         // HTTP message that could not be parsed (scanner resynchronised)
+  kHttpHeaderTooLong,      // HTTP header block beyond -S http_max_header (message skipped)
+  kHttpStreamHole,         // hole in an HTTP stream: the message in progress was cut short
+  kHttpBodyCapped,         // HTTP body cut at a size or compression-ratio bound
+  kHttpDecompressError,    // gzip/deflate body that is corrupt (kept up to the error)
+  kPythonInputCapped,      // flow bytes beyond -S py_max_bytes not given to the python scanner
+  kPythonError,            // the python function raised an exception (once per flow)
   kCount
 };
 
@@ -55,6 +62,10 @@ class AnomalyCounters {
  public:
   void Count(Anomaly a, std::uint64_t n = 1) { counts_[static_cast<std::size_t>(a)] += n; }
   std::uint64_t Get(Anomaly a) const { return counts_[static_cast<std::size_t>(a)]; }
+  // Adds every counter of `other` to this one.
+  void Add(const AnomalyCounters& other) {
+    for (std::size_t i = 0; i < kAnomalyCount; ++i) counts_[i] += other.counts_[i];
+  }
   std::uint64_t Total() const {
     std::uint64_t t = 0;
     for (auto c : counts_) t += c;

@@ -48,6 +48,11 @@ constexpr KnownSetting kKnownSettings[] = {
     {"tcp_cmd", "", "tcpdemux", "shell command run with the flow file's name when a flow closes"},
     {"tcp_alert_fd", "-1", "tcpdemux",
      "file descriptor that receives an open/close line for every flow file"},
+    {"hash", "", "md5", "more digests per flow file, e.g. sha1,sha256 (given alone: only those)"},
+    {"http_max_body", "268435456", "http", "most bytes written for one decompressed HTTP body"},
+    {"http_max_ratio", "1000", "http",
+     "most decompressed bytes per compressed byte of an HTTP body (0 = no limit)"},
+    {"http_max_header", "65536", "http", "largest HTTP header block parsed"},
     {"http_cmd", "", "http", "shell command run with the name of every non-empty HTTP body file"},
     {"http_alert_fd", "-1", "http",
      "file descriptor that receives an open/close line for every HTTP body file"},
@@ -58,6 +63,7 @@ constexpr KnownSetting kKnownSettings[] = {
     {"py_path", "", "python", "directory that holds the Python plugin module"},
     {"py_module", "", "python", "name of the Python plugin module"},
     {"py_function", "", "python", "function of that module called with every closed flow"},
+    {"py_max_bytes", "16777216", "python", "most bytes of one flow given to the function"},
 };
 
 std::string Quoted(std::string_view text) {
@@ -178,10 +184,7 @@ class Parser {
   bool Apply(char letter, std::string_view argument, std::string_view spelled) {
     std::string error;
     switch (letter) {
-      case 'a':
-        config_.scanner_commands.push_back({ScannerCommand::Op::kEnableAll, ""});
-        config_.md5 = true;
-        break;
+      case 'a': config_.scanner_commands.push_back({ScannerCommand::Op::kEnableAll, ""}); break;
       case 'A':
         result_.warnings.push_back("-A" + std::string(argument) +
                                    " has been deprecated. Just use -a");
@@ -239,7 +242,7 @@ class Parser {
         break;
       }
       case 'o': config_.output.outdir = argument; break;
-      case 'P': config_.no_purge = true; break;
+      case 'P': config_.reassembly.no_purge = true; break;
       case 'p': config_.input.promiscuous = false; break;
       case 'q': config_.quiet = true; break;
       case 'R': config_.input.finish_files.emplace_back(argument); break;
@@ -277,7 +280,6 @@ class Parser {
       if (letter == 'X') {
         config_.output.store_output = false;
       } else if (letter == 'M') {
-        config_.md5 = true;
         AddScannerCommand(ScannerCommand::Op::kEnable, "md5");
       } else if (!ApplyFilenameFlag(config_.output.filename_template, letter)) {
         result_.warnings.push_back("-F invalid format specification '" + std::string(1, letter) +
@@ -447,7 +449,7 @@ std::string UsageText(bool more) {
   row("  -K", "save each flow's packets as <flowfile>.pcap instead of its data");
   row("  -w file", "save the packets that were not processed to this pcap file");
   row("  -Z", "keep gzip/deflate HTTP bodies compressed");
-  row("  -P", "keep closed connections in memory (no purge)");
+  row("  -P", "no purge: FIN/RST do not close flows (they close at the end)");
   row("  -L semaphore", "hold this named POSIX semaphore around every write");
   text += "\nScanners:\n";
   row("  -a", "turn on every scanner and all post-processing");

@@ -39,6 +39,7 @@ struct ReassemblyConfig {
   std::uint32_t tcp_timeout_sec = 0;              // -S tcp_timeout: 0 = off
   std::uint64_t max_buffered_per_flow = 4 << 20;  // -S max_ooo_per_flow: out-of-order bytes held
   std::uint64_t max_buffered_total = 256 << 20;   // -S max_ooo_total
+  bool no_purge = false;  // -P: FIN and RST do not close flows (they close at the end or idle)
 };
 
 struct OutputConfig {
@@ -91,7 +92,6 @@ struct Config {
   ReportConfig report;
   ConsoleConfig console;
   std::vector<ScannerCommand> scanner_commands;
-  bool md5 = false;  // -FM
   // Every -S name=value as given (including the ones also mapped to typed fields above),
   // for scanners to read; later values replace earlier ones.
   std::map<std::string, std::string> settings;
@@ -104,7 +104,6 @@ struct Config {
   bool findx = false;                  // -I
   bool per_flow_pcap = false;          // -K
   bool no_http_decompress = false;     // -Z
-  bool no_purge = false;               // -P
 };
 
 // Outcome of ParseCommandLine. On kError, `message` says what was wrong (one line, no prefix);

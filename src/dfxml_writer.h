@@ -23,6 +23,7 @@
 #include "anomaly.h"
 #include "flow_key.h"
 #include "packet.h"
+#include "report_extra.h"
 
 namespace tcpflow {
 
@@ -113,17 +114,6 @@ struct ReportHeader {
   std::vector<std::string> input_files;  // -r/-R/-l names in order, or "interface:eth0" when live
   std::int64_t tdelta = 0;               // seconds (-S tdelta)
   Timeval start_time;                    // wall clock (UTC) at start; written to the second
-};
-
-// Something a scanner adds to a <fileobject>, as data (never raw XML). Written as
-// <element attr='v' ...>text</element>, or <element ... /> when text and children are empty.
-// Children are written after the text, each on its own line under a top-level extra and on the
-// same line below that (the reference's <byte_runs><byte_run ...><fileobject>...</byte_run>).
-struct ReportExtra {
-  std::string element;                                          // e.g. "hashdigest"
-  std::vector<std::pair<std::string, std::string>> attributes;  // e.g. {"type", "MD5"}
-  std::string text;
-  std::vector<ReportExtra> children;
 };
 
 struct ReportFlow {

@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "flow_key.h"
 #include "packet.h"
 #include "reassembler.h"
+#include "report_extra.h"
 
 namespace tcpflow {
 
@@ -62,6 +64,9 @@ struct Flow {
 
   Reassembler reassembler;
   FlowOutputState output;
+  // What the scanners add to the flow's report entry, appended in scanner order when the flow
+  // closes; the ReportSink (last in the fan-out) writes them.
+  std::vector<ReportExtra> extras;
 
   // Open-flow bookkeeping for the FlowTable (idle order).
   Flow* idle_prev = nullptr;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,8 @@ struct OpenedInput {
   bool compressed = false;
   bool pcapng = false;
   bool can_reopen = false;  // a named file, not a pipe: it can be read again from the start
+  int file_fd = -1;         // the descriptor of a regular file (for progress), else -1
+  std::uint64_t file_size = 0;
 };
 
 // Opens `path` ("-" = standard input), decompresses it when its magic says so, and peeks at the
@@ -40,6 +43,11 @@ bool OpenInput(const std::string& path, OpenedInput* in, std::string* error) {
   if (fd < 0) {
     *error = path + ": " + std::strerror(errno);
     return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    in->file_fd = fd;
+    in->file_size = static_cast<std::uint64_t>(st.st_size);
   }
   std::vector<std::uint8_t> head(kCompressionMagicBytes);
   std::ptrdiff_t head_len = -1;
@@ -147,6 +155,8 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, std::s
   if (!OpenInput(path, &in, error)) return nullptr;
   std::unique_ptr<PcapSource> source(new PcapSource(path));
   source->stream_ = std::move(in.stream);
+  source->file_fd_ = in.file_fd;
+  source->file_size_ = in.file_size;
   source->compressed_ = in.compressed;
   source->can_reread_ = in.pcapng && in.can_reopen;
   if (in.pcapng && !in.can_reopen) {
@@ -229,6 +239,8 @@ bool PcapSource::StartOwnReader(bool reopen, std::uint64_t skip_packets) {
     OpenedInput in;
     if (!OpenInput(name_, &in, &error_)) return false;
     stream_ = std::move(in.stream);
+    file_fd_ = in.file_fd;
+    file_size_ = in.file_size;
   }
   pcapng_ = std::make_unique<PcapngReader>(*stream_, name_);
   if (!pcapng_->ReadToFirstInterface()) {
@@ -249,6 +261,13 @@ bool PcapSource::StartOwnReader(bool reopen, std::uint64_t skip_packets) {
     }
   }
   return true;
+}
+
+std::optional<PcapSource::Progress> PcapSource::FileProgress() const {
+  if (file_fd_ < 0) return std::nullopt;
+  const off_t position = ::lseek(file_fd_, 0, SEEK_CUR);
+  if (position < 0) return std::nullopt;
+  return Progress{static_cast<std::uint64_t>(position), file_size_};
 }
 
 bool PcapSource::SetFilter(const std::string& expression, std::string* error) {

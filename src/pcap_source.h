@@ -19,6 +19,7 @@
 #include <csignal>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,14 @@ class PcapSource {
   // The link type of the file (its first interface for pcapng) or of the interface.
   int link_type() const { return link_type_; }
   const std::string& name() const { return name_; }
+
+  // How far a regular file has been read (its own bytes, compressed or not), or nullopt for
+  // live capture, pipes and standard input that is not a regular file.
+  struct Progress {
+    std::uint64_t bytes_read;
+    std::uint64_t total_bytes;
+  };
+  std::optional<Progress> FileProgress() const;
   const std::string& error() const { return error_; }
 
  private:
@@ -92,6 +101,8 @@ class PcapSource {
   std::unique_ptr<ByteSource> stream_;  // a file's bytes, decompressed (libpcap reads it too)
   std::unique_ptr<PcapngReader> pcapng_;
   bool live_ = false;
+  int file_fd_ = -1;  // owned by stream_; -1 when not a regular file
+  std::uint64_t file_size_ = 0;
   bool compressed_ = false;
   bool can_reread_ = false;         // pcapng in a file that can be opened again
   std::uint64_t packets_read_ = 0;  // records libpcap handed out, filtered or not

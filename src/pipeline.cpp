@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "pcap_source.h"
 #include "pcap_writer.h"
 #include "privileges.h"
+#include "progress.h"
 #include "report_sink.h"
 #include "stream_sink.h"
 #include "tcp_demux.h"
@@ -35,6 +38,7 @@ namespace tcpflow {
 namespace {
 
 constexpr std::uint8_t kIpProtoTcp = 6;
+constexpr std::uint8_t kIpProtoUdp = 17;
 
 struct InputSpec {
   std::string path;  // empty = live capture
@@ -64,29 +68,6 @@ bool PrepareOutdir(const std::string& outdir, OutputFs& fs, std::string* error) 
   return true;
 }
 
-// Options that parse but whose component is not built yet: refuse them rather than quietly
-// produce output without them. Returns the message, or "" when everything asked for exists.
-std::string NotYetSupported(const Config& config) {
-  static constexpr const char* kScanners[] = {"md5",      "http",   "netviz",
-                                              "tcpdemux", "python", "wifiviz"};
-  for (const auto& command : config.scanner_commands) {
-    if (command.op == ScannerCommand::Op::kEnableAll) {
-      return "-a (all scanners): the scanners are not implemented yet";
-    }
-    bool known = command.name == "all";
-    for (const char* name : kScanners) known = known || command.name == name;
-    if (!known) return "invalid scanner name '" + command.name + "'";
-    const bool enables = command.op != ScannerCommand::Op::kDisable;
-    if (enables && command.name != "tcpdemux") {
-      return "scanner '" + command.name + "' is not implemented yet";
-    }
-    if (!enables && command.name == "tcpdemux") {
-      return "-x tcpdemux: turning off reassembly is not implemented yet";
-    }
-  }
-  return {};
-}
-
 // -U / -z: hands report.xml (and the output directory when this run created it) to the user,
 // then gives up root for good.
 bool GiveUpPrivileges(const Config& config, const std::string& report_path, bool chown_outdir,
@@ -96,6 +77,43 @@ bool GiveUpPrivileges(const Config& config, const std::string& report_path, bool
     return false;
   }
   return DropPrivileges(config.drop_to_user, config.chroot_dir, error);
+}
+
+// What packet scanners see of a decoded frame: its size, outer network and outermost IP header
+// (with TCP/UDP ports when the datagram is not a fragment).
+// The outer network is told apart only on Ethernet (by its ethertype, as tcpflow 1.6.1's
+// netviz does); on other links it is "other".
+PacketSummary Summarize(const Timeval& ts, std::uint32_t wire_len, int link_type,
+                        const LinkLayer& link) {
+  PacketSummary summary;
+  summary.ts = ts;
+  summary.wire_len = wire_len;
+  AnomalyCounters ignored;  // the TCP path counts anomalies; this look must not count twice
+  IpLayer ip;
+  const bool has_ip = DecodeIp(link.network, link.ethertype, ip, ignored);
+  if (link.vlan != kNoVlan) {
+    summary.network = PacketSummary::Network::kVlan;
+  } else if (has_ip && link_type == kDltEn10mb) {
+    summary.network =
+        ip.version == 4 ? PacketSummary::Network::kIpv4 : PacketSummary::Network::kIpv6;
+  }
+  if (!has_ip) return summary;
+  summary.has_ip = true;
+  summary.src = ip.src;
+  summary.dst = ip.dst;
+  summary.protocol = ip.protocol;
+  if ((ip.protocol == kIpProtoTcp || ip.protocol == kIpProtoUdp) &&
+      (!ip.is_fragment || ip.fragment_offset == 0)) {
+    ByteReader reader(ip.payload);
+    const std::uint16_t src_port = reader.Be16();
+    const std::uint16_t dst_port = reader.Be16();
+    if (reader.ok()) {
+      summary.has_ports = true;
+      summary.src_port = src_port;
+      summary.dst_port = dst_port;
+    }
+  }
+  return summary;
 }
 
 Timeval WallClock() {
@@ -108,7 +126,8 @@ Timeval WallClock() {
 
 PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
                                  const FilenameTemplate& name_template, ReportWriter* report,
-                                 const FlowAlertConfig& alerts, ConsoleWriter* console)
+                                 const FlowAlertConfig& alerts, ConsoleWriter* console,
+                                 ScannerSet* scanners)
     : config_(config),
       limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
       budget_{config.reassembly.max_buffered_total, 0},
@@ -117,11 +136,15 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
       demux_(config.reassembly, table_, fanout_, fs, anomalies_),
       defrag_limits_{config.ip.max_fragment_datagrams, config.ip.max_fragment_bytes,
                      config.ip.fragment_timeout_sec},
-      defrag_(defrag_limits_, anomalies_) {
+      defrag_(defrag_limits_, anomalies_),
+      scanners_(scanners) {
   fanout_.Add(&writer_);
   if (config.findx) {
     findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
     fanout_.Add(findx_.get());
+  }
+  if (scanners != nullptr) {
+    for (Scanner* scanner : scanners->stream_scanners()) fanout_.Add(scanner);
   }
   if (console != nullptr) demux_.AddTap(console);
   if (config.per_flow_pcap) {
@@ -144,6 +167,11 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
   LinkLayer link;
   if (!DecodeLink(link_type, packet.data, link, anomalies_)) return false;
   const Timeval ts{packet.ts.sec + config_.output.tdelta, packet.ts.usec};
+  if (scanners_ != nullptr) {
+    if (scanners_->wants_packets())
+      scanners_->OnPacket(Summarize(ts, packet.wire_len, link_type, link));
+    if (!scanners_->tcpdemux()) return false;
+  }
   defrag_.Expire(ts);
   Bytes network = link.network;
   std::uint16_t ethertype = link.ethertype;
@@ -219,6 +247,10 @@ void PacketProcessor::Finish(ReportTotals* totals) {
   totals->flow_map_size = table_.size();
   totals->max_open_flows = table_.peak_size();
   demux_.CloseAll();
+  if (scanners_ != nullptr) {
+    if (!scanners_->Finish(&scanner_error_)) scanner_failed_ = true;
+    anomalies_.Add(scanners_->anomalies());
+  }
   if (alerts_) alerts_->Finish();
   if (flow_pcaps_) flow_pcaps_->Finish();
   totals->total_flows = table_.total_created();
@@ -227,14 +259,126 @@ void PacketProcessor::Finish(ReportTotals* totals) {
 }
 
 bool PacketProcessor::failed() const {
-  return writer_.failed() || (findx_ && findx_->failed()) || (flow_pcaps_ && flow_pcaps_->failed());
+  return writer_.failed() || (findx_ && findx_->failed()) ||
+         (flow_pcaps_ && flow_pcaps_->failed()) || (scanners_ && scanners_->failed()) ||
+         scanner_failed_;
 }
 
 const std::string& PacketProcessor::error() const {
   if (writer_.failed()) return writer_.error();
   if (findx_ && findx_->failed()) return findx_->error();
-  return flow_pcaps_->error();
+  if (flow_pcaps_ && flow_pcaps_->failed()) return flow_pcaps_->error();
+  if (scanners_ && scanners_->failed()) return scanners_->error();
+  return scanner_error_;
 }
+
+namespace {
+
+// Where a run stands while its inputs are read: the exit status so far and, when it was cut
+// short, why (for report.xml's <termination>).
+struct RunOutcome {
+  int status = 0;
+  std::string termination;
+
+  // An error that ends the run: printed, recorded, exit status 1.
+  void Fail(std::ostream& err, const std::string& message) {
+    err << "tcpflow: " << message << "\n";
+    if (termination.empty()) termination = message;
+    status = 1;
+  }
+};
+
+// What one input's read loop needs besides the source.
+struct ReadContext {
+  PacketProcessor& pipeline;
+  PcapFileWriter* unprocessed;  // -w, or null
+  ConsoleWriter* console;       // -c/-C, or null
+  bool show_progress;           // stderr is a terminal and -q was not given
+  std::ostream& err;
+  const volatile std::sig_atomic_t* stop;
+};
+
+// Reads every packet of `source` into the pipeline. Returns false when the run must stop (a
+// signal, a read or write error, a closed console pipe); `outcome` says why.
+bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOutcome& outcome) {
+  std::optional<ProgressMeter> progress;
+  if (context.show_progress && source.FileProgress()) progress.emplace(context.err);
+  const auto started = std::chrono::steady_clock::now();
+  std::uint64_t packets = 0;
+  const auto draw_progress = [&] {
+    const auto position = source.FileProgress();
+    if (!position) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    progress->Update(ProgressSample{elapsed.count(), position->bytes_read, position->total_bytes,
+                                    packets, context.pipeline.open_flows()});
+  };
+  RawPacket packet;
+  bool keep_going = true;
+  for (;;) {
+    if (*context.stop != 0) {
+      outcome.termination = "interrupted by signal " + std::to_string(*context.stop);
+      keep_going = false;
+      break;
+    }
+    const PcapSource::Status s = source.Next(&packet);
+    if (s == PcapSource::Status::kTimeout) continue;
+    if (s == PcapSource::Status::kEnd) break;
+    if (s == PcapSource::Status::kError && *context.stop != 0) continue;  // a read cut short
+    if (s == PcapSource::Status::kError) {
+      if (progress) progress->Clear();
+      outcome.Fail(context.err, source.error());
+      keep_going = false;
+      break;
+    }
+    ++packets;
+    if (progress && packets % 4096 == 0) draw_progress();
+    const bool tcp = context.pipeline.HandlePacket(packet.link_type, packet, finish_only);
+    if (!tcp && context.unprocessed != nullptr &&
+        !context.unprocessed->WriteIfLinkType(packet.link_type, packet.ts, packet.wire_len,
+                                              packet.data)) {
+      if (progress) progress->Clear();
+      outcome.Fail(context.err, context.unprocessed->error());
+      keep_going = false;
+      break;
+    }
+    if (context.pipeline.failed()) {
+      keep_going = false;  // reported once, after the flows are closed
+      break;
+    }
+    if (context.console != nullptr && context.console->failed()) {
+      // A closed pipe (tcpflow -c ... | head) ends the run quietly; other errors are errors.
+      if (!context.console->broken_pipe()) outcome.Fail(context.err, context.console->error());
+      keep_going = false;
+      break;
+    }
+  }
+  if (progress) progress->Clear();
+  return keep_going;
+}
+
+// Opens report.xml and writes its header; false (with a message printed) when it cannot be
+// created.
+bool StartReport(const Config& config, const std::string& path,
+                 const std::vector<std::string>& input_names, std::ofstream& stream,
+                 std::unique_ptr<ReportWriter>& report, std::ostream& err) {
+  stream.open(path, std::ios::binary | std::ios::trunc);
+  if (!stream) {
+    err << "tcpflow: cannot create " << path << ": " << std::strerror(errno) << "\n";
+    return false;
+  }
+  err << "reportfilename: " << path << "\n";
+  report = std::make_unique<ReportWriter>(stream);
+  ReportHeader header;
+  header.program_version = PACKAGE_VERSION;
+  header.command_line = config.command_line;
+  header.input_files = input_names;
+  header.tdelta = config.output.tdelta;
+  header.start_time = WallClock();
+  report->WriteHeader(header);
+  return true;
+}
+
+}  // namespace
 
 int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
                 const volatile std::sig_atomic_t* stop) {
@@ -244,11 +388,7 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
     config.output.store_output = false;
     config.report.enabled = false;
   }
-  std::string error = NotYetSupported(config);
-  if (!error.empty()) {
-    err << "tcpflow: " << error << "\n";
-    return 1;
-  }
+  std::string error;
   auto name_template = FilenameTemplate::Parse(config.output.filename_template, &error);
   if (!name_template) {
     err << "tcpflow: invalid filename template '" << config.output.filename_template
@@ -261,6 +401,22 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
     err << "tcpflow: " << error << "\n";
     return 1;
   }
+
+  std::vector<InputSpec> inputs;
+  for (const auto& f : config.input.read_files) inputs.push_back({f, false});
+  for (const auto& f : config.input.finish_files) inputs.push_back({f, true});
+  if (inputs.empty() || !config.input.interface.empty()) inputs.insert(inputs.begin(), {"", false});
+  std::vector<std::string> input_names;
+  for (const auto& in : inputs) {
+    input_names.push_back(in.path.empty() ? "interface:" + config.input.interface : in.path);
+  }
+
+  ScannerRunInfo run_info{input_names, PACKAGE_VERSION, WallClock().sec};
+  std::unique_ptr<ScannerSet> scanners = ScannerSet::Create(config, fs, run_info, &error);
+  if (!scanners) {
+    err << "tcpflow: " << error << "\n";
+    return 1;
+  }
   struct stat outdir_stat {};
   const bool outdir_existed = ::stat(config.output.outdir.c_str(), &outdir_stat) == 0;
   if (!PrepareOutdir(config.output.outdir, fs, &error)) {
@@ -268,32 +424,12 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
     return 1;
   }
 
-  std::vector<InputSpec> inputs;
-  for (const auto& f : config.input.read_files) inputs.push_back({f, false});
-  for (const auto& f : config.input.finish_files) inputs.push_back({f, true});
-  if (inputs.empty() || !config.input.interface.empty()) inputs.insert(inputs.begin(), {"", false});
-
   std::ofstream report_stream;
   std::unique_ptr<ReportWriter> report;
   const std::string report_path = ReportPath(config);
-  if (config.report.enabled) {
-    report_stream.open(report_path, std::ios::binary | std::ios::trunc);
-    if (!report_stream) {
-      err << "tcpflow: cannot create " << report_path << ": " << std::strerror(errno) << "\n";
-      return 1;
-    }
-    err << "reportfilename: " << report_path << "\n";
-    report = std::make_unique<ReportWriter>(report_stream);
-    ReportHeader header;
-    header.program_version = PACKAGE_VERSION;
-    header.command_line = config.command_line;
-    for (const auto& in : inputs) {
-      header.input_files.push_back(
-          in.path.empty() ? "interface:" + config.input.interface : in.path);
-    }
-    header.tdelta = config.output.tdelta;
-    header.start_time = WallClock();
-    report->WriteHeader(header);
+  if (config.report.enabled &&
+      !StartReport(config, report_path, input_names, report_stream, report, err)) {
+    return 1;
   }
 
   std::unique_ptr<ConsoleWriter> console;
@@ -306,33 +442,28 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
       return 1;
     }
   }
-  PacketProcessor pipeline(config, fs, *name_template, report.get(), alert_config, console.get());
+  PacketProcessor pipeline(config, fs, *name_template, report.get(), alert_config, console.get(),
+                           scanners.get());
   bool privileges_dropped = false;
   std::unique_ptr<PcapFileWriter> unprocessed;  // -w
-  int status = 0;
-  std::string termination;
+  RunOutcome outcome;
+  ReadContext context{
+      pipeline, nullptr, console.get(), !config.quiet && ::isatty(STDERR_FILENO) == 1, err, stop};
   for (const auto& input : inputs) {
     std::unique_ptr<PcapSource> source = input.path.empty()
                                              ? PcapSource::OpenLive(config.input, &error)
                                              : PcapSource::OpenFile(input.path, &error);
     if (source == nullptr) {
-      err << "tcpflow: " << error << "\n";
-      termination = error;
-      status = 1;
+      outcome.Fail(err, error);
       break;
     }
     if (!IsSupportedLinkType(source->link_type())) {
-      error =
-          "unknown datalink type " + std::to_string(source->link_type()) + " in " + source->name();
-      err << "tcpflow: " << error << "\n";
-      termination = error;
-      status = 1;
+      outcome.Fail(err, "unknown datalink type " + std::to_string(source->link_type()) + " in " +
+                            source->name());
       break;
     }
     if (!source->SetFilter(config.input.bpf_expression, &error)) {
-      err << "tcpflow: " << error << "\n";
-      termination = error;
-      status = 1;
+      outcome.Fail(err, error);
       break;
     }
     if (!config.write_unprocessed_path.empty() && !unprocessed) {
@@ -340,20 +471,16 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
       unprocessed =
           PcapFileWriter::Create(fs, config.write_unprocessed_path, source->link_type(), &error);
       if (!unprocessed) {
-        error = "cannot create " + config.write_unprocessed_path + " (-w): " + error;
-        err << "tcpflow: " << error << "\n";
-        termination = error;
-        status = 1;
+        outcome.Fail(err, "cannot create " + config.write_unprocessed_path + " (-w): " + error);
         break;
       }
+      context.unprocessed = unprocessed.get();
     }
     if (!config.drop_to_user.empty() && !privileges_dropped) {
       // After the first source is open (live capture needs root), before any flow file.
       if (!GiveUpPrivileges(config, report ? report_path : std::string(), !outdir_existed,
                             &error)) {
-        err << "tcpflow: " << error << "\n";
-        termination = error;
-        status = 1;
+        outcome.Fail(err, error);
         break;
       }
       privileges_dropped = true;
@@ -362,59 +489,11 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
       }
     }
     if (input.path.empty()) err << "tcpflow: listening on " << source->name() << "\n";
-    RawPacket packet;
-    bool stopped = false;
-    for (;;) {
-      if (*stop != 0) {
-        termination = "interrupted by signal " + std::to_string(*stop);
-        stopped = true;
-        break;
-      }
-      PcapSource::Status s = source->Next(&packet);
-      if (s == PcapSource::Status::kTimeout) continue;
-      if (s == PcapSource::Status::kEnd) break;
-      if (s == PcapSource::Status::kError && *stop != 0) continue;  // a read cut short by the stop
-      if (s == PcapSource::Status::kError) {
-        err << "tcpflow: " << source->error() << "\n";
-        termination = source->error();
-        status = 1;
-        stopped = true;
-        break;
-      }
-      const bool tcp = pipeline.HandlePacket(packet.link_type, packet, input.finish_only);
-      if (!tcp && unprocessed &&
-          !unprocessed->WriteIfLinkType(packet.link_type, packet.ts, packet.wire_len,
-                                        packet.data)) {
-        err << "tcpflow: " << unprocessed->error() << "\n";
-        termination = unprocessed->error();
-        status = 1;
-        stopped = true;
-        break;
-      }
-      if (pipeline.failed()) {
-        stopped = true;
-        break;
-      }
-      if (console && console->failed()) {
-        // A closed pipe (tcpflow -c ... | head) ends the run quietly; other errors are errors.
-        if (!console->broken_pipe()) {
-          err << "tcpflow: " << console->error() << "\n";
-          termination = console->error();
-          status = 1;
-        }
-        stopped = true;
-        break;
-      }
-    }
-    if (stopped) break;
+    if (!ReadInput(*source, input.finish_only, context, outcome)) break;
   }
 
   if (unprocessed) {
-    if (!unprocessed->Close()) {
-      err << "tcpflow: " << unprocessed->error() << "\n";
-      if (termination.empty()) termination = unprocessed->error();
-      status = 1;
-    }
+    if (!unprocessed->Close()) outcome.Fail(err, unprocessed->error());
     if (unprocessed->skipped_other_link_type() > 0) {
       err << "tcpflow: " << unprocessed->skipped_other_link_type()
           << " packets of other link types could not be written to "
@@ -433,21 +512,20 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
           << " flow files (first: " << alerts->command_failure() << ")\n";
     }
   }
-  if (pipeline.failed()) {
-    err << "tcpflow: " << pipeline.error() << "\n";
-    if (termination.empty()) termination = pipeline.error();
-    status = 1;
+  for (const std::string& warning : scanners->Warnings()) {
+    err << "tcpflow: warning: " << warning << "\n";
   }
+  if (pipeline.failed()) outcome.Fail(err, pipeline.error());
   if (report) {
-    totals.termination = termination;
+    totals.termination = outcome.termination;
     report->WriteFooter(totals);
     report_stream.flush();
     if (!report->ok() || !report_stream) {
       err << "tcpflow: write error on " << report_path << "\n";
-      status = 1;
+      outcome.status = 1;
     }
   }
-  return status;
+  return outcome.status;
 }
 
 }  // namespace tcpflow

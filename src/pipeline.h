@@ -29,6 +29,7 @@
 #include "pcap_source.h"
 #include "reassembler.h"
 #include "report_sink.h"
+#include "scanner_set.h"
 #include "stream_sink.h"
 #include "tcp_demux.h"
 
@@ -40,10 +41,11 @@ inline constexpr std::size_t kMaxIpLayers = 8;
 class PacketProcessor {
  public:
   // Everything passed in must outlive the processor. `report` may be null (no report).
-  // `alerts`: -S tcp_alert_fd / tcp_cmd (off by default).
+  // `alerts`: -S tcp_alert_fd / tcp_cmd (off by default). `scanners`: the run's scanners
+  // (null = none, tcpdemux on).
   PacketProcessor(const Config& config, OutputFs& fs, const FilenameTemplate& name_template,
                   ReportWriter* report, const FlowAlertConfig& alerts = {},
-                  ConsoleWriter* console = nullptr);
+                  ConsoleWriter* console = nullptr, ScannerSet* scanners = nullptr);
   ~PacketProcessor();
   PacketProcessor(const PacketProcessor&) = delete;
   PacketProcessor& operator=(const PacketProcessor&) = delete;
@@ -52,11 +54,15 @@ class PacketProcessor {
   // the packet belongs to TCP (a segment handed to the demux, or a TCP fragment held for
   // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps.
   bool HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
-  // Closes every flow, waits for the tcp_cmd commands and fills in the run totals.
+  // Closes every flow, ends the scanners, waits for the tcp_cmd commands and fills in the run
+  // totals.
   void Finish(ReportTotals* totals);
+  // Flows open now.
+  std::size_t open_flows() const { return table_.size(); }
 
   const FlowFileWriter& writer() const { return writer_; }
-  // A flow file, index or per-flow pcap could not be written; error() says which and why.
+  // A flow file, index, per-flow pcap or scanner output could not be written; error() says
+  // which and why.
   bool failed() const;
   const std::string& error() const;
   const AnomalyCounters& anomalies() const { return anomalies_; }
@@ -78,6 +84,9 @@ class PacketProcessor {
   TcpDemux demux_;
   DefragLimits defrag_limits_;
   IpDefragmenter defrag_;
+  ScannerSet* scanners_;
+  bool scanner_failed_ = false;  // a scanner's OnRunEnd failed (scanner_error_ says why)
+  std::string scanner_error_;
   // Reassembled datagrams, one buffer per nesting level (see HandlePacket).
   std::array<std::vector<std::uint8_t>, kMaxIpLayers> datagrams_;
 };

@@ -1,6 +1,8 @@
 // report_sink.cpp: a closed flow's facts as a report entry.
 #include "report_sink.h"
 
+#include <utility>
+
 namespace tcpflow {
 
 void ReportSink::OnFlowClose(Flow& flow) {
@@ -22,6 +24,8 @@ void ReportSink::OnFlowClose(Flow& flow) {
     entry.extras.push_back(ReportExtra{
         "incomplete", {}, "the run stopped on a write error before this flow closed", {}});
   }
+  for (ReportExtra& extra : flow.extras) entry.extras.push_back(std::move(extra));
+  flow.extras.clear();
   writer_.WriteFlow(entry);
 }
 

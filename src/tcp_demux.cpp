@@ -173,7 +173,9 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
     flow->fin_seen = true;
     flow->fin_offset = end > 0 ? static_cast<std::uint64_t>(end) : 0;
   }
-  if (tcp.rst()) {
+  if (config_.no_purge) {
+    // -P: the flow stays in the table, so later packets of the tuple still reach it.
+  } else if (tcp.rst()) {
     CloseFlow(flow);
   } else if (flow->fin_seen && flow->reassembler.frontier() >= flow->fin_offset &&
              !flow->reassembler.HasHolesBelow(flow->fin_offset)) {

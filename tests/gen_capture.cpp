@@ -691,7 +691,45 @@ ByteVec MixedPcapng() {
 
 // ------------------------------------------------------------------------------------- table
 
+ByteVec ManyPackets() {
+  Conversation c = Conv(kDefaultClientPort);
+  c.Handshake();
+  const std::string line(100, 'x');
+  for (int i = 0; i < 6000; ++i) c.ClientSends(line);
+  c.ClientFin();
+  c.ServerFin();
+  return ToPcap(c.frames());
+}
+
+ByteVec BadAndGood() {
+  Conversation a = Conv(34567);
+  Exchange(a, "BAD request\r\n", "ERR no\r\n");
+  Conversation b = Conv(34568);
+  Exchange(b);
+  return ToPcap(Sequential({a, b}));
+}
+
+ByteVec DataAfterFin() {
+  Conversation c = Conv(kDefaultClientPort);
+  c.Handshake();
+  c.ClientSends("hello ");
+  c.ClientFin();
+  c.ClientSegmentAt(7, "world\n");  // new data after the FIN (its sequence number is 6)
+  c.ServerFin();
+  return ToPcap(c.frames());
+}
+
 constexpr std::array kScenarios{
+    Scenario{"many_packets", "one connection of 6000 client segments of 100 bytes (progress line)",
+             ManyPackets},
+    Scenario{"bad_and_good",
+             "two connections: the first client sends 'BAD request', the second a GET (a python "
+             "plugin that raises on one flow)",
+             BadAndGood},
+    Scenario{"data_after_fin",
+             "client sends 'hello ', FIN, then 'world\\n' after the FIN: a second flow (c1), "
+             "or with -P one file 'hello ' + hole + 'world'",
+             DataAfterFin},
     Scenario{"demo",
              "two HTTP/1.0 connections (ports 34567, 34568) with short HTML pages over Ethernet; 4 "
              "flow files, requests and full responses",
@@ -863,7 +901,7 @@ constexpr std::array kScenarios{
 std::vector<Scenario> AllScenarios() {
   std::vector<Scenario> all;
   for (auto area : {CoreScenarios(), FragmentScenarios(), EncapsulationScenarios(),
-                    InputScenarios()}) {
+                    InputScenarios(), HttpScenarios()}) {
     all.insert(all.end(), area.begin(), area.end());
   }
   return all;
@@ -910,7 +948,9 @@ int Run(const std::vector<std::string_view>& args) {
 
 }  // namespace
 
-std::span<const Scenario> CoreScenarios() { return kScenarios; }
+std::span<const Scenario> CoreScenarios() {
+  return kScenarios;
+}
 
 }  // namespace tcpflow::testing
 

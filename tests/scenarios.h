@@ -22,6 +22,7 @@ std::span<const Scenario> CoreScenarios();           // tests/gen_capture.cpp
 std::span<const Scenario> FragmentScenarios();       // tests/scenarios/fragments.cpp
 std::span<const Scenario> EncapsulationScenarios();  // tests/scenarios/encapsulation.cpp
 std::span<const Scenario> InputScenarios();          // tests/scenarios/input.cpp
+std::span<const Scenario> HttpScenarios();           // tests/scenarios/http.cpp
 
 }  // namespace tcpflow::testing
 

@@ -30,7 +30,7 @@ normalise_report() {
       -e '/<uid>/d;/<username>/d;/<start_time>/d' \
       -e "s|<version>[^<]*</version>|<version>VERSION</version>|" \
       -e "s|<command_line>[^ <]*/tcpflow|<command_line>tcpflow|" \
-      -e "s|$1/||g" "$2"
+      -e "s|$1/||g" -e "s|$srcdir/|{src}/|g" "$2"
 }
 
 fail() {
@@ -58,6 +58,7 @@ while IFS='|' read -r name capture args want_exit want_stderr; do
   cmdline=${args//\{in\}/$in}
   cmdline=${cmdline//\{out\}/$out}
   cmdline=${cmdline//\{dir\}/$dir}
+  cmdline=${cmdline//\{src\}/$srcdir}
   cmdline=${cmdline//\{tcpflow\}/\"$tcpflow\"}
   (cd "$dir" && eval "\"$tcpflow\" $cmdline" </dev/null >"$dir/stdout" 2>"$dir/stderr")
   got_exit=$?

@@ -86,7 +86,6 @@ TEST(ConfigTest, NoOptionsLeavesDefaults) {
   EXPECT_FALSE(config.console.colour);
   EXPECT_TRUE(config.console.newline);
   EXPECT_TRUE(config.scanner_commands.empty());
-  EXPECT_FALSE(config.md5);
   EXPECT_TRUE(config.settings.empty());
   EXPECT_EQ(config.write_unprocessed_path, "");
   EXPECT_EQ(config.semlock_name, "");
@@ -95,7 +94,7 @@ TEST(ConfigTest, NoOptionsLeavesDefaults) {
   EXPECT_FALSE(config.findx);
   EXPECT_FALSE(config.per_flow_pcap);
   EXPECT_FALSE(config.no_http_decompress);
-  EXPECT_FALSE(config.no_purge);
+  EXPECT_FALSE(config.reassembly.no_purge);
 }
 
 TEST(ConfigTest, CommandLineIsArgvJoinedWithSpaces) {
@@ -111,11 +110,6 @@ TEST(ConfigTest, ScannerOptionsQueueInOrder) {
   ExpectCommand(config.scanner_commands[2], ScannerCommand::Op::kEnableOnly, "md5");
   EXPECT_EQ(config.scanner_commands[3].op, ScannerCommand::Op::kEnableAll);
   ExpectCommand(config.scanner_commands[4], ScannerCommand::Op::kEnable, "all");
-  EXPECT_TRUE(config.md5);
-}
-
-TEST(ConfigTest, ScannerOptionsAloneDoNotSetMd5) {
-  EXPECT_FALSE(ParseOk({"-e", "http"}).md5);
 }
 
 TEST(ConfigTest, ConsoleOptions) {
@@ -193,7 +187,7 @@ TEST(ConfigTest, BooleanOptions) {
   EXPECT_TRUE(config.findx);
   EXPECT_TRUE(config.per_flow_pcap);
   EXPECT_TRUE(config.no_http_decompress);
-  EXPECT_TRUE(config.no_purge);
+  EXPECT_TRUE(config.reassembly.no_purge);
 }
 
 TEST(ConfigTest, HelpAndVersionModes) {
@@ -384,7 +378,6 @@ TEST(ConfigTest, FilenameFlagXStopsStoring) {
 
 TEST(ConfigTest, FilenameFlagMIsLikeEnableMd5) {
   const Config config = ParseOk({"-FM"});
-  EXPECT_TRUE(config.md5);
   ASSERT_EQ(config.scanner_commands.size(), 1u);
   ExpectCommand(config.scanner_commands[0], ScannerCommand::Op::kEnable, "md5");
   EXPECT_EQ(config.output.filename_template, kDefaultFilenameTemplate);

@@ -1,0 +1,197 @@
+// scan_hash.cpp: streaming flow digests with OpenSSL EVP (md5 scanner).
+#include "scan_hash.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace tcpflow {
+namespace {
+
+struct KnownAlgorithm {
+  std::string_view name;  // as -S hash spells it (lower case)
+  std::string_view openssl_name;
+  std::string_view dfxml_type;
+};
+
+constexpr KnownAlgorithm kAlgorithms[] = {
+    {"md5", "md5", "MD5"},
+    {"sha1", "sha1", "SHA1"},
+    {"sha224", "sha224", "SHA224"},
+    {"sha256", "sha256", "SHA256"},
+    {"sha384", "sha384", "SHA384"},
+    {"sha512", "sha512", "SHA512"},
+    {"sha3-256", "sha3-256", "SHA3-256"},
+    {"sha3-512", "sha3-512", "SHA3-512"},
+    {"blake2b512", "blake2b512", "BLAKE2B512"},
+};
+
+constexpr std::array<std::uint8_t, 4096> kZeros{};
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Hex(const unsigned char* digest, unsigned int size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * size);
+  for (unsigned int i = 0; i < size; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ParseHashScanConfig(const std::map<std::string, std::string>& settings, bool md5_enabled,
+                         std::int64_t max_bytes_per_flow, HashScanConfig* out, std::string* error) {
+  HashScanConfig config;
+  config.max_bytes_per_flow = max_bytes_per_flow;
+  const auto add = [&](std::string_view name) {
+    for (const KnownAlgorithm& known : kAlgorithms) {
+      if (known.name != name) continue;
+      for (const HashAlgorithm& have : config.algorithms) {
+        if (have.openssl_name == known.openssl_name) return true;
+      }
+      config.algorithms.push_back({std::string(known.openssl_name), std::string(known.dfxml_type)});
+      return true;
+    }
+    return false;
+  };
+  if (md5_enabled) add("md5");
+  if (const auto it = settings.find("hash"); it != settings.end()) {
+    std::string_view list = it->second;
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      const std::string name = Lower(list.substr(0, comma));
+      if (!name.empty() && !add(name)) {
+        *error = "-S hash: unknown digest '" + name +
+                 "' (known: md5, sha1, sha224, sha256, sha384, sha512, sha3-256, sha3-512, "
+                 "blake2b512)";
+        return false;
+      }
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  *out = std::move(config);
+  return true;
+}
+
+struct HashScanner::FlowDigests {
+  std::vector<EVP_MD_CTX*> contexts;
+  std::uint64_t hashed = 0;  // bytes [0, hashed) went into the digests
+  bool stale = false;        // the file changed behind the digests: digest the file at close
+
+  ~FlowDigests() {
+    for (EVP_MD_CTX* context : contexts) EVP_MD_CTX_free(context);
+  }
+};
+
+HashScanner::HashScanner(const HashScanConfig& config, OutputFs& fs) : config_(config), fs_(fs) {}
+
+HashScanner::~HashScanner() = default;
+
+HashScanner::FlowDigests* HashScanner::StateFor(const Flow& flow) {
+  if (last_flow_ == &flow) return last_state_;
+  auto& slot = flows_[&flow];
+  if (!slot) {
+    slot = std::make_unique<FlowDigests>();
+    for (const HashAlgorithm& algorithm : config_.algorithms) {
+      EVP_MD_CTX* context = EVP_MD_CTX_new();
+      const EVP_MD* md = EVP_get_digestbyname(algorithm.openssl_name.c_str());
+      if (context == nullptr || md == nullptr || EVP_DigestInit_ex(context, md, nullptr) != 1) {
+        EVP_MD_CTX_free(context);
+        context = nullptr;
+      }
+      slot->contexts.push_back(context);
+    }
+  }
+  last_flow_ = &flow;
+  last_state_ = slot.get();
+  return last_state_;
+}
+
+void HashScanner::Update(FlowDigests& state, Bytes data) {
+  for (EVP_MD_CTX* context : state.contexts) {
+    if (context != nullptr) EVP_DigestUpdate(context, data.data(), data.size());
+  }
+  state.hashed += data.size();
+}
+
+void HashScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
+  if (flow.output.filename.empty() || config_.algorithms.empty()) return;
+  const Bytes stored = StoredPart(offset, data, config_.max_bytes_per_flow);
+  if (stored.empty()) return;
+  FlowDigests& state = *StateFor(flow);
+  if (state.stale) return;
+  if (offset < state.hashed) {
+    state.stale = true;
+    return;
+  }
+  // A hole: the file holds zeros there.
+  while (state.hashed < offset) {
+    const auto n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(offset - state.hashed, kZeros.size()));
+    Update(state, Bytes(kZeros.data(), n));
+  }
+  Update(state, stored);
+}
+
+void HashScanner::OnShift(Flow& flow, std::uint64_t) {
+  if (flow.output.filename.empty() || config_.algorithms.empty()) return;
+  StateFor(flow)->stale = true;
+}
+
+bool HashScanner::DigestFile(const std::string& path, FlowDigests& state) {
+  // Start the digests again from the file's first byte.
+  for (std::size_t i = 0; i < state.contexts.size(); ++i) {
+    EVP_MD_CTX* context = state.contexts[i];
+    const EVP_MD* md = EVP_get_digestbyname(config_.algorithms[i].openssl_name.c_str());
+    if (context == nullptr || md == nullptr || EVP_DigestInit_ex(context, md, nullptr) != 1) {
+      return false;
+    }
+  }
+  state.hashed = 0;
+  std::vector<std::uint8_t> buffer(1 << 16);
+  for (;;) {
+    const auto n = fs_.ReadPath(path, state.hashed, buffer);
+    if (!n) return false;
+    if (*n == 0) return true;
+    Update(state, Bytes(buffer.data(), *n));
+  }
+}
+
+void HashScanner::OnFlowClose(Flow& flow) {
+  const auto it = flows_.find(&flow);
+  if (last_flow_ == &flow) {
+    last_flow_ = nullptr;
+    last_state_ = nullptr;
+  }
+  if (it == flows_.end()) return;
+  std::unique_ptr<FlowDigests> state = std::move(it->second);
+  flows_.erase(it);
+  if (flow.output.incomplete || flow.output.filename.empty()) return;
+  if (state->stale) {
+    ++reread_flows_;
+    if (!DigestFile(flow.output.filename, *state)) return;
+  }
+  if (state->hashed == 0) return;
+  for (std::size_t i = 0; i < state->contexts.size(); ++i) {
+    EVP_MD_CTX* context = state->contexts[i];
+    if (context == nullptr) continue;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (EVP_DigestFinal_ex(context, digest, &size) != 1) continue;
+    flow.extras.push_back(ReportExtra{
+        "hashdigest", {{"type", config_.algorithms[i].dfxml_type}}, Hex(digest, size), {}});
+  }
+}
+
+}  // namespace tcpflow

@@ -1,0 +1,375 @@
+// scan_http.cpp: HTTP body extraction per flow (RFC 9112 framing, RFC 9110 §8.4 codings).
+#include "scan_http.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <deque>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "http_parser.h"
+#include "mime_types.h"
+
+namespace tcpflow {
+namespace {
+
+// Request methods waiting for their responses, per connection; the oldest go first.
+constexpr std::size_t kMaxQueuedMethods = 1024;
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    return lower(x) == lower(y);
+  });
+}
+
+// "001", "042", "1000".
+std::string MessageNumber(std::uint32_t n) {
+  std::string digits = std::to_string(n);
+  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
+  return digits;
+}
+
+// Reads a decimal integer >= `min` from settings[name] into *out when the setting is present.
+bool ReadSetting(const std::map<std::string, std::string>& settings, const std::string& name,
+                 std::uint64_t min, std::uint64_t* out, std::string* error) {
+  const auto it = settings.find(name);
+  if (it == settings.end()) return true;
+  const std::string& text = it->second;
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min) {
+    *error = "-S " + name + ": '" + text + "' is not an integer >= " + std::to_string(min);
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+bool ParseHttpScanConfig(const std::map<std::string, std::string>& settings, HttpScanConfig* out,
+                         std::string* error) {
+  HttpScanConfig config = *out;
+  if (!ReadSetting(settings, "http_max_body", 0, &config.inflate.max_output, error) ||
+      !ReadSetting(settings, "http_max_ratio", 0, &config.inflate.max_ratio, error) ||
+      !ReadSetting(settings, "http_max_header", 1, &config.max_header, error)) {
+    return false;
+  }
+  *out = config;
+  return true;
+}
+
+struct HttpScanner::Session {
+  std::deque<std::string> methods;  // requests not yet answered, oldest first
+  std::uint32_t open_flows = 0;     // flows of the connection the scanner holds state for
+};
+
+// One flow direction: how it is parsed and the body in progress.
+struct HttpScanner::FlowState final : HttpParser::Listener {
+  enum class Kind : std::uint8_t { kUndecided, kRequest, kResponse, kIgnored };
+
+  // A body file that was written to, for <byte_runs>.
+  struct Run {
+    std::uint64_t offset;  // where the body starts in the flow file
+    std::string path;
+    std::uint64_t size;  // bytes written to the body file
+  };
+
+  FlowState(HttpScanner& s, Flow& f, Session& sess) : scanner(&s), flow(&f), session(&sess) {}
+
+  void OnMessageBegin(std::uint64_t) override {
+    EndBody(false);
+    content_type.clear();
+    content_encoding.clear();
+  }
+  void OnRequestLine(std::string_view method, std::string_view, std::string_view) override {
+    if (session->methods.size() == kMaxQueuedMethods) session->methods.pop_front();
+    session->methods.emplace_back(method);
+  }
+  void OnHeader(std::string_view name, std::string_view value) override {
+    if (name == "content-type") content_type.assign(value);
+    if (name == "content-encoding") content_encoding.assign(value);
+  }
+  std::string RequestMethodForResponse() override {
+    if (session->methods.empty()) return {};
+    std::string method = std::move(session->methods.front());
+    session->methods.pop_front();
+    return method;
+  }
+  void OnHeadersComplete(bool has_body) override {
+    ++message_count;
+    if (!has_body) return;
+    body = Body{};
+    body.active = true;
+    body.number = message_count;
+    const std::string_view encoding = TrimSpaces(content_encoding);
+    if (scanner->config_.decompress &&
+        (EqualsNoCase(encoding, "gzip") || EqualsNoCase(encoding, "deflate"))) {
+      body.inflater = std::make_unique<Inflater>(scanner->config_.inflate);
+    }
+  }
+  void OnBody(std::uint64_t offset, Bytes data) override {
+    if (!body.active) return;
+    if (!body.started) {
+      body.started = true;
+      body.start_offset = offset;
+    }
+    body.last_ts = ts;
+    if (!body.inflater) {
+      Write(data);
+      return;
+    }
+    if (body.inflater->status() != Inflater::Status::kRunning) return;
+    const Inflater::Status status = body.inflater->Feed(data, [this](Bytes out) { Write(out); });
+    if (status == Inflater::Status::kSizeCapped || status == Inflater::Status::kRatioCapped) {
+      scanner->anomalies_->Count(Anomaly::kHttpBodyCapped);
+    } else if (status == Inflater::Status::kCorrupt) {
+      scanner->anomalies_->Count(Anomaly::kHttpDecompressError);
+    }
+  }
+  void OnMessageComplete() override { EndBody(true); }
+  void OnError(HttpParser::Error error, std::string_view) override {
+    EndBody(false);
+    if (error == HttpParser::Error::kHeaderTooLong) {
+      scanner->anomalies_->Count(Anomaly::kHttpHeaderTooLong);
+    } else if (error != HttpParser::Error::kTruncated || !cut_by_limit) {
+      // A stream that -b cut short ends inside a message by design: not an anomaly.
+      scanner->anomalies_->Count(Anomaly::kHttpParseError);
+    }
+  }
+
+  // Writes decoded body bytes at the body file's running offset, creating it first.
+  void Write(Bytes data) {
+    if (data.empty() || body.write_failed) return;
+    OutputFs& fs = *scanner->fs_;
+    if (!body.file) {
+      body.path = flow->output.filename + "-HTTPBODY-" + MessageNumber(body.number);
+      const std::string_view ext = ExtensionForContentType(content_type);
+      if (!ext.empty()) {
+        body.path += '.';
+        body.path += ext;
+      }
+      FileId id = 0;
+      if (fs.CreateOrTruncate(body.path, &id) != OutputFs::CreateStatus::kCreated) {
+        scanner->SetError(fs.error());
+        body.write_failed = true;
+        return;
+      }
+      body.file = id;
+      if (scanner->alerts_) scanner->alerts_->Send("open", body.path);
+    }
+    if (!fs.WriteAt(*body.file, body.written, data)) {
+      scanner->SetError(fs.error());
+      body.write_failed = true;
+      return;
+    }
+    body.written += data.size();
+  }
+
+  // The body in progress ends: `complete` when its message ended normally (a compressed stream
+  // that stopped early is then corrupt), false when it was cut short.
+  void EndBody(bool complete) {
+    if (!body.active) return;
+    if (complete && body.inflater && body.inflater->status() == Inflater::Status::kRunning &&
+        body.inflater->consumed() > 0) {
+      scanner->anomalies_->Count(Anomaly::kHttpDecompressError);
+    }
+    if (body.file) {
+      OutputFs& fs = *scanner->fs_;
+      if (!fs.Close(*body.file, &body.last_ts)) scanner->SetError(fs.error());
+      if (body.written > 0) {
+        ++scanner->bodies_written_;
+        runs.push_back(Run{body.start_offset, body.path, body.written});
+        if (scanner->alerts_) scanner->alerts_->Send("close", body.path);
+        if (scanner->commands_) scanner->commands_->Run(body.path);
+      }
+    }
+    body = Body{};
+  }
+
+  // Stops parsing this flow for good (upgrade, front insertion, undecidable start).
+  void Abandon() {
+    EndBody(false);
+    parser.reset();
+    kind = Kind::kIgnored;
+  }
+
+  ReportExtra ByteRuns() const {
+    ReportExtra extra{"byte_runs", {}, "", {}};
+    for (const Run& run : runs) {
+      extra.children.push_back(
+          {"byte_run",
+           {{"file_offset", std::to_string(run.offset)}},
+           "",
+           {{"fileobject",
+             {},
+             "",
+             {{"filename", {}, run.path, {}}, {"filesize", {}, std::to_string(run.size), {}}}}}});
+    }
+    return extra;
+  }
+
+  struct Body {
+    bool active = false;  // a message with a body is in progress
+    bool started = false;
+    bool write_failed = false;
+    std::uint32_t number = 0;
+    std::uint64_t start_offset = 0;  // stream offset of the first body byte
+    std::uint64_t written = 0;       // bytes written to the file
+    Timeval last_ts;                 // of the last body data
+    std::string path;                // once the file exists
+    std::optional<FileId> file;
+    std::unique_ptr<Inflater> inflater;  // gzip/deflate bodies when decompressing
+  };
+
+  HttpScanner* scanner;
+  Flow* flow;
+  Session* session;
+  Kind kind = Kind::kUndecided;
+  std::array<char, kMessageStartMaxBytes> head{};  // the first bytes, while undecided
+  std::size_t head_len = 0;
+  std::optional<HttpParser> parser;
+  std::uint64_t next_offset = 0;  // stream offset of the next byte expected
+  bool cut_by_limit = false;      // -b dropped some of the flow's bytes
+  Timeval ts;                     // time of the data being parsed
+  std::uint32_t message_count = 0;
+  std::string content_type;
+  std::string content_encoding;
+  Body body;
+  std::vector<Run> runs;
+};
+
+HttpScanner::HttpScanner(const HttpScanConfig& config, OutputFs& fs, AnomalyCounters& anomalies,
+                         AlertChannel* alerts, CommandRunner* commands)
+    : config_(config), fs_(&fs), anomalies_(&anomalies), alerts_(alerts), commands_(commands) {}
+
+HttpScanner::~HttpScanner() = default;
+
+void HttpScanner::SetError(const std::string& error) {
+  if (error_.empty()) error_ = error.empty() ? "http scanner: cannot write a body file" : error;
+}
+
+HttpScanner::FlowState& HttpScanner::StateFor(Flow& flow) {
+  auto it = flows_.find(&flow);
+  if (it != flows_.end()) return *it->second;
+  std::unique_ptr<Session>& session = sessions_[flow.session_id];
+  if (!session) session = std::make_unique<Session>();
+  ++session->open_flows;
+  auto state = std::make_unique<FlowState>(*this, flow, *session);
+  FlowState& ref = *state;
+  flows_.emplace(&flow, std::move(state));
+  return ref;
+}
+
+void HttpScanner::OnFlowOpen(Flow& flow) {
+  StateFor(flow);
+}
+
+void HttpScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) {
+  if (flow.output.filename.empty()) return;
+  FlowState& state = StateFor(flow);
+  if (state.kind == FlowState::Kind::kIgnored) return;
+  Bytes stored = StoredPart(offset, data, config_.max_bytes_per_flow);
+  if (stored.size() < data.size()) state.cut_by_limit = true;
+  if (stored.empty() || offset + stored.size() <= state.next_offset) return;
+  if (offset < state.next_offset) {
+    // Only the part beyond what was parsed is new.
+    stored = stored.subspan(static_cast<std::size_t>(state.next_offset - offset));
+    offset = state.next_offset;
+  }
+  state.ts = ts;
+  if (offset > state.next_offset) {
+    if (state.kind == FlowState::Kind::kUndecided) {
+      state.Abandon();  // the first bytes are missing: the kind cannot be known
+      return;
+    }
+    // A hole: the flow file holds zeros there, and they are parsed as the file reads (as
+    // tcpflow 1.6.1 does). A body of known length keeps its framing, the zeros becoming part
+    // of it; anything else fails to parse and resynchronises at the next message start.
+    anomalies_->Count(Anomaly::kHttpStreamHole);
+    static constexpr std::array<std::uint8_t, 4096> kZeros{};
+    while (state.next_offset < offset && state.parser) {
+      const auto n = static_cast<std::size_t>(
+          std::min<std::uint64_t>(offset - state.next_offset, kZeros.size()));
+      Parse(state, Bytes(kZeros.data(), n));
+    }
+    if (!state.parser) return;
+  }
+  if (state.kind == FlowState::Kind::kUndecided) {
+    Decide(state, stored);
+  } else {
+    Parse(state, stored);
+  }
+}
+
+void HttpScanner::Decide(FlowState& state, Bytes data) {
+  const std::size_t before = state.head_len;
+  const std::size_t take = std::min(data.size(), state.head.size() - before);
+  std::copy_n(data.begin(), take, state.head.begin() + before);
+  state.head_len += take;
+  const std::string_view head(state.head.data(), state.head_len);
+  HttpMode mode = HttpMode::kResponse;
+  StartMatch match = MatchMessageStart(HttpMode::kResponse, head);
+  if (match == StartMatch::kNo) {
+    mode = HttpMode::kRequest;
+    match = MatchMessageStart(HttpMode::kRequest, head);
+  }
+  if (match == StartMatch::kNo) {
+    state.Abandon();
+    return;
+  }
+  if (match == StartMatch::kMaybe) {
+    state.next_offset += data.size();  // all of it is in head (kMaybe needs fewer bytes)
+    return;
+  }
+  state.kind = mode == HttpMode::kResponse ? FlowState::Kind::kResponse : FlowState::Kind::kRequest;
+  state.parser.emplace(mode, state, config_.max_header, 0);
+  // The bytes buffered by earlier calls, then all of this piece.
+  const std::string_view earlier = head.substr(0, before);
+  Parse(state, Bytes(reinterpret_cast<const std::uint8_t*>(earlier.data()), earlier.size()));
+  if (state.parser) Parse(state, data);
+}
+
+void HttpScanner::Parse(FlowState& state, Bytes data) {
+  HttpParser& parser = *state.parser;
+  while (!data.empty()) {
+    data = data.subspan(parser.Feed(data));
+    if (!parser.failed()) break;
+    parser.Resync();
+  }
+  state.next_offset = parser.offset();
+  if (parser.upgraded()) state.Abandon();  // the stream left HTTP
+}
+
+void HttpScanner::OnShift(Flow& flow, std::uint64_t n) {
+  const auto it = flows_.find(&flow);
+  if (it == flows_.end()) return;
+  FlowState& state = *it->second;
+  // Bytes in front move everything stored: the recorded bodies keep their files, at new offsets.
+  // Parsing the stream from its new start would need the stored bytes again; it stops here.
+  state.Abandon();
+  for (FlowState::Run& run : state.runs) run.offset += n;
+}
+
+void HttpScanner::OnFlowClose(Flow& flow) {
+  const auto it = flows_.find(&flow);
+  if (it == flows_.end()) return;
+  FlowState& state = *it->second;
+  if (state.parser) state.parser->Finish();
+  state.EndBody(false);
+  if (!state.runs.empty()) flow.extras.push_back(state.ByteRuns());
+  const auto session = sessions_.find(flow.session_id);
+  if (session != sessions_.end() && --session->second->open_flows == 0) sessions_.erase(session);
+  flows_.erase(it);
+}
+
+}  // namespace tcpflow

@@ -1,0 +1,98 @@
+// scan_http.h: the http scanner (-e http): writes the body of every HTTP/1.x message of a flow
+// to its own file, inflating gzip/deflate bodies (RFC 9112 framing, RFC 9110 §8.4 content
+// codings, RFC 1950/1951/1952).
+//
+// Design note: the scanner parses each flow as its bytes arrive (no flow file is re-read). The
+// first bytes the flow file stores decide: "HTTP/1." makes a response stream, a known method
+// and a space a request stream, anything else is ignored for good. Each message gets a number
+// in its flow (1-based, 3 digits, never restarted); a message with a non-empty body gets the
+// file <flowfile>-HTTPBODY-NNN[.ext], .ext from its Content-Type (mime_types.h). The file is
+// created when the first body byte is written, at running offsets, and closed with the mtime of
+// the body's last packet. A response learns whether it answers HEAD (no body) from a per-session
+// queue of request methods filled by the connection's request stream. A gap in the stream ends
+// the message in progress (kHttpStreamHole) and parsing resumes at the next message start after
+// it; a parse error (kHttpParseError, kHttpHeaderTooLong) resumes the same way. Data below what
+// was already parsed (late hole fills, rewrites) is ignored. After OnShift (bytes inserted in
+// front of a mid-stream flow) the flow is no longer parsed: its open body is closed and the
+// byte_run offsets recorded so far are moved up. At close a <byte_runs> extra lists each body
+// file with its offset in the flow file. Memory per flow: the parser's header block (capped at
+// max_header) and a few bytes to decide the stream's kind.
+#ifndef TCPFLOW_SCAN_HTTP_H
+#define TCPFLOW_SCAN_HTTP_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "anomaly.h"
+#include "flow_alerts.h"
+#include "inflater.h"
+#include "output_dir.h"
+#include "scanner.h"
+
+namespace tcpflow {
+
+struct HttpScanConfig {
+  bool decompress = true;                // -Z clears: compressed bodies are written as they are
+  InflateLimits inflate;                 // -S http_max_body, -S http_max_ratio
+  std::uint64_t max_header = 64 << 10;   // -S http_max_header: header block bytes per message
+  std::int64_t max_bytes_per_flow = -1;  // -b: only the stored part is scanned (negative = all)
+};
+
+// Reads -S http_max_body, http_max_ratio (decimal integers >= 0) and http_max_header (>= 1)
+// into `out`, leaving absent ones as they are. Returns false with a one-line message naming the
+// setting in `error` for a bad value; `out` is then unchanged.
+bool ParseHttpScanConfig(const std::map<std::string, std::string>& settings, HttpScanConfig* out,
+                         std::string* error);
+
+class HttpScanner final : public Scanner {
+ public:
+  // `fs`, `anomalies`, `alerts` and `commands` must outlive the scanner; `alerts` (http_alert_fd)
+  // and `commands` (http_cmd) may be null (off).
+  HttpScanner(const HttpScanConfig& config, OutputFs& fs, AnomalyCounters& anomalies,
+              AlertChannel* alerts, CommandRunner* commands);
+  ~HttpScanner() override;
+  HttpScanner(const HttpScanner&) = delete;
+  HttpScanner& operator=(const HttpScanner&) = delete;
+
+  void OnFlowOpen(Flow& flow) override;
+  void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  void OnShift(Flow& flow, std::uint64_t n) override;
+  // Ends the stream (a body that runs to the end completes), closes any open body file and
+  // appends the <byte_runs> extra when the flow had bodies.
+  void OnFlowClose(Flow& flow) override;
+
+  // A body file could not be created, written or closed (that body stopped there; scanning went
+  // on). error() is the first such failure, one line naming the file.
+  bool failed() const { return !error_.empty(); }
+  const std::string& error() const { return error_; }
+  std::uint64_t bodies_written() const { return bodies_written_; }  // non-empty body files
+
+ private:
+  struct Session;
+  struct FlowState;
+  friend struct FlowState;
+
+  FlowState& StateFor(Flow& flow);
+  // Hands stored bytes at offset `offset` (== the state's next offset) to the parser.
+  void Parse(FlowState& state, Bytes data);
+  // Looks at the first bytes of the flow to decide its kind; parses once decided.
+  void Decide(FlowState& state, Bytes data);
+  void SetError(const std::string& error);
+
+  HttpScanConfig config_;
+  OutputFs* fs_;
+  AnomalyCounters* anomalies_;
+  AlertChannel* alerts_;
+  CommandRunner* commands_;
+  std::unordered_map<const Flow*, std::unique_ptr<FlowState>> flows_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
+  std::string error_;
+  std::uint64_t bodies_written_ = 0;
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_SCAN_HTTP_H

@@ -1,0 +1,99 @@
+// scan_python.h: -e python, a user's Python 3 function called with each closed flow's bytes.
+//
+// Design note: -S py_path=DIR -S py_module=MOD -S py_function=FN. Create() starts an embedded
+// CPython interpreter, puts DIR (made absolute against the current directory) at the front of
+// sys.path, imports MOD and looks up FN, which must be callable; every failure is reported
+// once, before any packet is read (the reference complained once per flow, #214). The scanner
+// keeps each stored flow's bytes (only flows that have a flow file, only what the file stores:
+// -b, holes as zeros, late fills overwriting) in memory, up to -S py_max_bytes per flow (the
+// rest is dropped and counted once per flow as python_input_capped). When a flow with at least
+// one byte closes, FN(data) is called with `data` a `bytes` object (NULs and high bytes intact;
+// the reference passed a NUL-terminated str) and the result becomes a report element:
+//   str          -> <tcpflow:result xmlns:tcpflow=... scanner='python' path= module= function=>
+//                   TEXT</tcpflow:result> (TEXT = the string as UTF-8)
+//   None         -> nothing
+//   other object -> the same element with TEXT = str(result) (the reference wrote an empty
+//                   element; REFERENCE DECISIONS)
+//   exception    -> the same element, empty, with error='Type: message'; counted once per flow
+//                   as python_error; the run carries on with the next flow.
+//
+// The interpreter: CPython keeps process-wide state, so at most one PythonScanner may exist at
+// a time (Create refuses a second one while an interpreter is running). It runs in UTF-8 mode,
+// installs no signal handlers (SIGINT stays ours), does not change the process locale or C
+// stdio buffering, and writes no __pycache__ files. It runs on the calling thread, which holds
+// the GIL for the scanner's whole life: every method must be called from that thread. The
+// destructor finalises the interpreter.
+#ifndef TCPFLOW_SCAN_PYTHON_H
+#define TCPFLOW_SCAN_PYTHON_H
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "anomaly.h"
+#include "scanner.h"
+
+namespace tcpflow {
+
+struct PythonScanConfig {
+  std::string path;                      // -S py_path: plugin directory ("" = sys.path as is)
+  std::string module;                    // -S py_module
+  std::string function;                  // -S py_function
+  std::uint64_t max_bytes = 16 << 20;    // -S py_max_bytes: bytes of one flow given to FN
+  std::int64_t max_bytes_per_flow = -1;  // -b (negative = unlimited); not read from settings
+};
+
+// Reads py_path, py_module, py_function and py_max_bytes (decimal bytes, > 0) from the -S
+// settings into `out` (other fields untouched). Returns false with a one-line `*error` naming
+// the setting to give when py_module or py_function is missing or empty, or when py_max_bytes
+// is not a positive number.
+bool ParsePythonScanConfig(const std::map<std::string, std::string>& settings,
+                           PythonScanConfig* out, std::string* error);
+
+class PythonScanner final : public Scanner {
+ public:
+  // Starts the interpreter and loads the function. On failure returns nullptr, with the
+  // interpreter stopped again, and a one-line `*error` that includes the Python exception, e.g.
+  // "python scanner: cannot import module 'x' from 'dir': ModuleNotFoundError: No module named
+  // 'x'". `anomalies` must outlive the scanner.
+  static std::unique_ptr<PythonScanner> Create(const PythonScanConfig& config,
+                                               AnomalyCounters& anomalies, std::string* error);
+  ~PythonScanner() override;
+  PythonScanner(const PythonScanner&) = delete;
+  PythonScanner& operator=(const PythonScanner&) = delete;
+
+  void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  void OnShift(Flow& flow, std::uint64_t n) override;
+  // Calls FN for a flow that stored bytes, appends the result to flow.extras, frees the bytes.
+  void OnFlowClose(Flow& flow) override;
+
+  std::uint64_t calls() const { return calls_; }    // times FN was called (flows scanned)
+  std::uint64_t errors() const { return errors_; }  // of those, calls that raised
+
+ private:
+  struct Interpreter;  // the Python objects held (defined in scan_python.cpp)
+  struct FlowBytes {
+    std::vector<std::uint8_t> bytes;  // stream offsets [0, size), holes as zeros
+    bool capped = false;              // python_input_capped already counted for this flow
+  };
+
+  PythonScanner(const PythonScanConfig& config, AnomalyCounters& anomalies,
+                std::unique_ptr<Interpreter> interpreter);
+  // Counts python_input_capped unless already counted for this flow.
+  void CountCap(FlowBytes& flow_bytes);
+  ReportExtra ResultElement() const;
+
+  PythonScanConfig config_;
+  AnomalyCounters& anomalies_;
+  std::unique_ptr<Interpreter> interpreter_;
+  std::unordered_map<const Flow*, FlowBytes> flows_;
+  std::uint64_t calls_ = 0;
+  std::uint64_t errors_ = 0;
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_SCAN_PYTHON_H

@@ -1,0 +1,110 @@
+// scanner.h: the compiled-in scanners, what -e / -E / -x / -a / -FM select, and the interface
+// every scanner implements.
+//
+// Design note: a scanner is a StreamSink placed in the fan-out after the flow-file writer and
+// before the report sink. It sees each flow's bytes as they are reassembled (it never re-reads a
+// flow file) and appends its findings to Flow::extras when the flow closes, in scanner order;
+// it never writes XML itself. Packet scanners (netviz) also get OnPacket for every frame the
+// link layer decoded, TCP or not. OnRunEnd is called once, after every flow has closed. Buffer
+// scanners (md5, http, python) look only at flows that have a flow file (as the reference,
+// which runs them on stored files), and only at the bytes the file stores (StoredPart: -b).
+#ifndef TCPFLOW_SCANNER_H
+#define TCPFLOW_SCANNER_H
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "byte_reader.h"
+#include "config.h"
+#include "ip_address.h"
+#include "packet.h"
+#include "stream_sink.h"
+
+namespace tcpflow {
+
+// One frame as the link layer saw it, for packet scanners. Built once per decoded frame.
+struct PacketSummary {
+  enum class Network : std::uint8_t { kIpv4, kIpv6, kVlan, kOther };
+
+  Timeval ts;                  // capture time, -S tdelta already added
+  std::uint32_t wire_len = 0;  // the frame's original length (link header included)
+  Network network =
+      Network::kOther;  // kVlan when the frame had an 802.1Q/ad tag, else by ethertype
+  bool has_ip = false;  // src/dst/protocol are valid (outermost IP header)
+  IpAddress src;
+  IpAddress dst;
+  std::uint8_t protocol = 0;  // IP protocol number (6 = TCP, 17 = UDP)
+  bool has_ports = false;     // src_port/dst_port are valid (TCP or UDP, unfragmented)
+  std::uint16_t src_port = 0;
+  std::uint16_t dst_port = 0;
+};
+
+class Scanner : public StreamSink {
+ public:
+  void OnFlowOpen(Flow&) override {}
+  void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
+  void OnShift(Flow&, std::uint64_t) override {}
+  void OnFlowClose(Flow&) override {}
+  // Every decoded frame, in capture order (packet scanners only).
+  virtual void OnPacket(const PacketSummary&) {}
+  // Once, after the last flow closed. Returns false with a one-line `*error` when the scanner
+  // could not write its output (the run then exits non-zero).
+  virtual bool OnRunEnd(std::string* error) {
+    (void)error;
+    return true;
+  }
+};
+
+// The part of `data` (which starts at stream `offset`) that the flow file stores: -b cuts each
+// flow at `limit` bytes (negative = no limit). Empty when all of it lies beyond the limit.
+inline Bytes StoredPart(std::uint64_t offset, Bytes data, std::int64_t limit) {
+  if (limit < 0) return data;
+  const auto cap = static_cast<std::uint64_t>(limit);
+  if (offset >= cap) return {};
+  return data.first(static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), cap - offset)));
+}
+
+enum class ScannerId : std::uint8_t { kMd5, kHttp, kPython, kNetviz, kTcpdemux, kWifiviz, kCount };
+inline constexpr std::size_t kScannerCount = static_cast<std::size_t>(ScannerId::kCount);
+
+struct ScannerInfo {
+  ScannerId id;
+  std::string_view name;         // as -e / -x / -E spell it
+  bool enabled_by_default;       // only tcpdemux
+  std::string_view description;  // one line, for -H
+  // Empty when compiled in; otherwise why it is missing (e.g. built without cairo).
+  std::string_view missing_reason;
+};
+
+// Every scanner this program knows, in fan-out (and report) order.
+std::span<const ScannerInfo> CompiledScanners();
+
+// The -H text: each scanner with its state, description and -S parameters, ending in a newline.
+std::string ScannerHelpText();
+
+class ScannerSelection {
+ public:
+  bool enabled(ScannerId id) const { return on_[static_cast<std::size_t>(id)]; }
+  void set(ScannerId id, bool on) { on_[static_cast<std::size_t>(id)] = on; }
+
+ private:
+  std::array<bool, kScannerCount> on_{};
+};
+
+// Applies the -e / -x / -E / -a commands in order to the defaults (-FM queues "-e md5").
+// -a and "-e all" enable every scanner that is compiled in. -E NAME enables only NAME (and
+// keeps tcpdemux, unlike the reference). Returns false with a one-line message for an unknown
+// name ("unknown scanner 'x'") or for enabling a scanner that is not compiled in (its
+// missing_reason).
+bool SelectScanners(const std::vector<ScannerCommand>& commands, ScannerSelection* out,
+                    std::string* error);
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_SCANNER_H

@@ -1,0 +1,1 @@
+function hello() { return 'pipelined'; }

@@ -1,0 +1,205 @@
+// scan_hash_test.cpp: the md5 scanner: streaming digests equal to the file's, holes, late
+// fills and front insertion (digest of the closed file), -b, flows without files, -S hash.
+#include "scan_hash.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <memory>
+#include <string>
+
+#include "flow_writer.h"
+#include "output_dir.h"
+
+namespace tcpflow {
+namespace {
+
+Bytes B(const std::string& s) {
+  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+std::string Digest(const char* algorithm, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), out, &size, EVP_get_digestbyname(algorithm), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex.push_back(kHex[out[i] >> 4]);
+    hex.push_back(kHex[out[i] & 0xf]);
+  }
+  return hex;
+}
+
+// The flow-file writer, then the hash scanner, as in the pipeline's fan-out.
+class ScanHashTest : public ::testing::Test {
+ protected:
+  ScanHashTest() : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {
+    const std::uint8_t a[4] = {1, 2, 3, 4};
+    const std::uint8_t b[4] = {5, 6, 7, 8};
+    key_ = FlowKey{IpAddress::V4(a), IpAddress::V4(b), 1, 2, kNoVlan};
+  }
+  void Start(const std::map<std::string, std::string>& settings = {}, bool md5 = true) {
+    HashScanConfig config;
+    ASSERT_TRUE(
+        ParseHashScanConfig(settings, md5, reassembly_.max_bytes_per_flow, &config, &error_))
+        << error_;
+    files_ = std::make_unique<FlowFileWriter>(output_, reassembly_, tmpl_, fs_);
+    hash_ = std::make_unique<HashScanner>(config, fs_);
+    fanout_.Add(files_.get());
+    fanout_.Add(hash_.get());
+  }
+  std::string Contents() {
+    auto it = fs_.files().find(name_);
+    if (it == fs_.files().end()) return "<missing>";
+    return std::string(it->second.bytes.begin(), it->second.bytes.end());
+  }
+  // The hashdigest extras of a closed flow, as "TYPE=hex" lines.
+  static std::string Digests(const Flow& flow) {
+    std::string out;
+    for (const ReportExtra& extra : flow.extras) {
+      EXPECT_EQ(extra.element, "hashdigest");
+      EXPECT_EQ(extra.attributes.size(), 1u);
+      out += extra.attributes.at(0).second + "=" + extra.text + "\n";
+    }
+    return out;
+  }
+
+  std::string error_;
+  FilenameTemplate tmpl_;
+  OutputConfig output_;
+  ReassemblyConfig reassembly_;
+  ReassemblyLimits limits_;
+  ReassemblyBudget budget_;
+  MemoryOutputFs fs_;
+  FlowKey key_;
+  std::unique_ptr<FlowFileWriter> files_;
+  std::unique_ptr<HashScanner> hash_;
+  SinkFanout fanout_;
+  const std::string name_ = "001.002.003.004.00001-005.006.007.008.00002";
+};
+
+TEST_F(ScanHashTest, InOrderDigestEqualsTheFiles) {
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnFlowOpen(flow);
+  fanout_.OnData(flow, 0, B("GET / HTTP/1.0\r\n"), Timeval{1, 0});
+  fanout_.OnData(flow, 16, B("\r\n"), Timeval{2, 0});
+  fanout_.OnFlowClose(flow);
+  EXPECT_EQ(Contents(), "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", Contents()) + "\n");
+  EXPECT_EQ(hash_->reread_flows(), 0u);
+}
+
+TEST_F(ScanHashTest, KnownMd5OfTheReferenceTestFile) {
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("abc"), Timeval{1, 0});
+  fanout_.OnFlowClose(flow);
+  EXPECT_EQ(Digests(flow), "MD5=900150983cd24fb0d6963f7d28e17f72\n");  // RFC 1321 "abc"
+}
+
+TEST_F(ScanHashTest, HoleIsHashedAsZeros) {
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
+  fanout_.OnData(flow, 10000, B("BBBB"), Timeval{1, 0});  // 9996 zero bytes in the file
+  fanout_.OnFlowClose(flow);
+  ASSERT_EQ(Contents().size(), 10004u);
+  EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", Contents()) + "\n");
+  EXPECT_EQ(hash_->reread_flows(), 0u);
+}
+
+TEST_F(ScanHashTest, LateFillDigestsTheClosedFile) {
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
+  fanout_.OnData(flow, 8, B("CCCC"), Timeval{1, 0});
+  fanout_.OnData(flow, 4, B("BBBB"), Timeval{1, 0});  // fills the hole behind the digest
+  fanout_.OnFlowClose(flow);
+  EXPECT_EQ(Contents(), "AAAABBBBCCCC");
+  EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "AAAABBBBCCCC") + "\n");
+  EXPECT_EQ(hash_->reread_flows(), 1u);
+}
+
+TEST_F(ScanHashTest, FrontInsertionDigestsTheClosedFile) {
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("BBBB"), Timeval{1, 0});
+  fanout_.OnShift(flow, 2);
+  fanout_.OnData(flow, 0, B("AA"), Timeval{1, 0});
+  fanout_.OnFlowClose(flow);
+  EXPECT_EQ(Contents(), "AABBBB");
+  EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "AABBBB") + "\n");
+}
+
+TEST_F(ScanHashTest, MaxBytesCutsTheDigestLikeTheFile) {
+  reassembly_.max_bytes_per_flow = 5;
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("0123"), Timeval{1, 0});
+  fanout_.OnData(flow, 4, B("456789"), Timeval{1, 0});
+  fanout_.OnData(flow, 10, B("abc"), Timeval{1, 0});
+  fanout_.OnFlowClose(flow);
+  EXPECT_EQ(Contents(), "01234");
+  EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "01234") + "\n");
+}
+
+TEST_F(ScanHashTest, MoreDigestsInOrderWithoutRepeats) {
+  Start({{"hash", "SHA1,sha256,md5"}});
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("payload"), Timeval{1, 0});
+  fanout_.OnFlowClose(flow);
+  EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "payload") +
+                               "\nSHA1=" + Digest("sha1", "payload") +
+                               "\nSHA256=" + Digest("sha256", "payload") + "\n");
+}
+
+TEST_F(ScanHashTest, HashSettingAloneGivesOnlyThoseDigests) {
+  Start({{"hash", "sha256"}}, false);
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("x"), Timeval{1, 0});
+  fanout_.OnFlowClose(flow);
+  EXPECT_EQ(Digests(flow), "SHA256=" + Digest("sha256", "x") + "\n");
+}
+
+TEST_F(ScanHashTest, NoFileNoDigest) {
+  output_.store_output = false;  // -FX
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("data"), Timeval{1, 0});
+  fanout_.OnFlowClose(flow);
+  EXPECT_TRUE(flow.extras.empty());
+}
+
+TEST_F(ScanHashTest, EmptyFlowNoDigest) {
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnFlowOpen(flow);
+  fanout_.OnFlowClose(flow);
+  EXPECT_TRUE(flow.extras.empty());
+}
+
+TEST_F(ScanHashTest, IncompleteFileNoDigest) {
+  Start();
+  Flow flow(key_, limits_, budget_);
+  fanout_.OnData(flow, 0, B("data"), Timeval{1, 0});
+  flow.output.incomplete = true;
+  fanout_.OnFlowClose(flow);
+  EXPECT_TRUE(flow.extras.empty());
+}
+
+TEST(ScanHashConfigTest, UnknownDigestIsAnError) {
+  HashScanConfig config;
+  std::string error;
+  EXPECT_FALSE(ParseHashScanConfig({{"hash", "md5,crc32"}}, false, -1, &config, &error));
+  EXPECT_NE(error.find("-S hash: unknown digest 'crc32'"), std::string::npos) << error;
+  EXPECT_TRUE(ParseHashScanConfig({}, false, -1, &config, &error));
+  EXPECT_TRUE(config.algorithms.empty());
+  EXPECT_TRUE(ParseHashScanConfig({{"hash", "sha512,,blake2b512"}}, false, -1, &config, &error));
+  ASSERT_EQ(config.algorithms.size(), 2u);
+  EXPECT_EQ(config.algorithms[1].dfxml_type, "BLAKE2B512");
+}
+
+}  // namespace
+}  // namespace tcpflow

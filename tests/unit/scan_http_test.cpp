@@ -1,0 +1,533 @@
+// scan_http_test.cpp: the http scanner on in-memory flows: body files and their names, gzip and
+// deflate, keep-alive numbering, HEAD via the request stream, POST uploads, holes and resync,
+// bombs, -Z, -b, <byte_runs>, alerts and commands, write failures, settings.
+#include "scan_http.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tcpflow {
+namespace {
+
+Bytes B(std::string_view s) {
+  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+Timeval T(std::int64_t sec) {
+  return Timeval{sec, 0};
+}
+
+// Compresses `data` with zlib: window_bits 15+16 = gzip, 15 = zlib wrapper, -15 = raw deflate.
+std::string Compress(const std::string& data, int window_bits) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY),
+            Z_OK);
+  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+std::string Gzip(const std::string& data) {
+  return Compress(data, 15 + 16);
+}
+
+std::string Response(const std::string& type, const std::string& body,
+                     const std::string& extra = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Type: " + type +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
+}
+
+class ScanHttpTest : public ::testing::Test {
+ protected:
+  ScanHttpTest() {
+    const std::uint8_t a[4] = {10, 0, 0, 1};
+    const std::uint8_t b[4] = {192, 168, 1, 2};
+    server_key_ = FlowKey{IpAddress::V4(a), IpAddress::V4(b), 80, 34567, kNoVlan};
+    client_key_ = FlowKey{IpAddress::V4(b), IpAddress::V4(a), 34567, 80, kNoVlan};
+  }
+  // A flow with a file name, as the flow-file writer leaves it.
+  std::unique_ptr<Flow> MakeFlow(bool server, std::uint64_t session = 1) {
+    auto flow = std::make_unique<Flow>(server ? server_key_ : client_key_, limits_, budget_);
+    flow->session_id = session;
+    flow->output.filename = server ? kServer : kClient;
+    return flow;
+  }
+  HttpScanner& Scanner(AlertChannel* alerts = nullptr, CommandRunner* commands = nullptr) {
+    scanner_ = std::make_unique<HttpScanner>(config_, fs_, anomalies_, alerts, commands);
+    return *scanner_;
+  }
+  // Open, data in one piece at offset 0 (or in `piece`-byte pieces), close.
+  void Run(HttpScanner& scanner, Flow& flow, const std::string& stream, std::size_t piece = 0) {
+    scanner.OnFlowOpen(flow);
+    if (piece == 0) piece = stream.size();
+    for (std::size_t at = 0; at < stream.size(); at += piece) {
+      scanner.OnData(flow, at, B(std::string_view(stream).substr(at, piece)),
+                     T(1000 + static_cast<std::int64_t>(at)));
+    }
+    scanner.OnFlowClose(flow);
+  }
+  std::string Contents(const std::string& path) {
+    auto it = fs_.files().find(path);
+    if (it == fs_.files().end()) return "<missing>";
+    return std::string(it->second.bytes.begin(), it->second.bytes.end());
+  }
+  std::vector<std::string> FileNames() {
+    std::vector<std::string> names;
+    for (const auto& [name, file] : fs_.files()) names.push_back(name);
+    return names;
+  }
+  // The (file_offset, filename, filesize) of each byte_run of the flow's byte_runs extra.
+  static std::vector<std::string> Runs(const Flow& flow) {
+    std::vector<std::string> out;
+    for (const ReportExtra& extra : flow.extras) {
+      if (extra.element != "byte_runs") continue;
+      EXPECT_TRUE(extra.attributes.empty());
+      for (const ReportExtra& run : extra.children) {
+        EXPECT_EQ(run.element, "byte_run");
+        EXPECT_EQ(run.attributes.size(), 1u);
+        EXPECT_EQ(run.attributes[0].first, "file_offset");
+        EXPECT_EQ(run.children.size(), 1u);
+        const ReportExtra& fo = run.children[0];
+        EXPECT_EQ(fo.element, "fileobject");
+        EXPECT_EQ(fo.children.size(), 2u);
+        EXPECT_EQ(fo.children[0].element, "filename");
+        EXPECT_EQ(fo.children[1].element, "filesize");
+        out.push_back(run.attributes[0].second + " " + fo.children[0].text + " " +
+                      fo.children[1].text);
+      }
+    }
+    return out;
+  }
+
+  const std::string kServer = "o/010.000.000.001.00080-192.168.001.002.34567";
+  const std::string kClient = "o/192.168.001.002.34567-010.000.000.001.00080";
+  HttpScanConfig config_;
+  MemoryOutputFs fs_;
+  AnomalyCounters anomalies_;
+  ReassemblyLimits limits_;
+  ReassemblyBudget budget_;
+  FlowKey server_key_;
+  FlowKey client_key_;
+  std::unique_ptr<HttpScanner> scanner_;
+};
+
+TEST_F(ScanHttpTest, PlainBodyFileWithExtensionMtimeAndByteRun) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string stream = Response("text/html; charset=UTF-8", "<html>hello</html>");
+  scanner.OnFlowOpen(*flow);
+  scanner.OnData(*flow, 0, B(stream.substr(0, 70)), T(5));
+  scanner.OnData(*flow, 70, B(stream.substr(70)), T(7));
+  const std::string body = kServer + "-HTTPBODY-001.html";
+  EXPECT_EQ(Contents(body), "<html>hello</html>");
+  scanner.OnFlowClose(*flow);
+  ASSERT_TRUE(fs_.files().at(body).mtime.has_value());
+  EXPECT_EQ(*fs_.files().at(body).mtime, T(7));
+  EXPECT_EQ(fs_.open_descriptors(), 0u);
+  EXPECT_EQ(FileNames(), std::vector<std::string>{body});
+  ASSERT_EQ(flow->extras.size(), 1u);
+  EXPECT_EQ(Runs(*flow),
+            std::vector<std::string>{std::to_string(stream.size() - 18) + " " + body + " 18"});
+  EXPECT_EQ(anomalies_.Total(), 0u);
+  EXPECT_FALSE(scanner.failed());
+  EXPECT_EQ(scanner.bodies_written(), 1u);
+}
+
+TEST_F(ScanHttpTest, GzipAndDeflateBodiesAreInflated) {
+  const std::string text = std::string(5000, 'a') + "the end";
+  struct Case {
+    std::string encoding;
+    std::string body;
+  };
+  const std::vector<Case> cases = {{"gzip", Gzip(text)},
+                                   {" GZip ", Gzip(text)},
+                                   {"deflate", Compress(text, 15)},
+                                   {"deflate", Compress(text, -15)}};
+  for (const Case& c : cases) {
+    MemoryOutputFs fresh;
+    HttpScanner scanner(config_, fresh, anomalies_, nullptr, nullptr);
+    auto flow = MakeFlow(true);
+    const std::string stream =
+        Response("text/plain", c.body, "Content-Encoding: " + c.encoding + "\r\n");
+    scanner.OnFlowOpen(*flow);
+    for (std::size_t at = 0; at < stream.size(); at += 7) {
+      scanner.OnData(*flow, at, B(stream.substr(at, 7)), T(1));
+    }
+    scanner.OnFlowClose(*flow);
+    const auto it = fresh.files().find(kServer + "-HTTPBODY-001.txt");
+    ASSERT_NE(it, fresh.files().end()) << c.encoding;
+    EXPECT_EQ(std::string(it->second.bytes.begin(), it->second.bytes.end()), text) << c.encoding;
+    EXPECT_EQ(Runs(*flow), std::vector<std::string>{std::to_string(stream.size() - c.body.size()) +
+                                                    " " + kServer + "-HTTPBODY-001.txt " +
+                                                    std::to_string(text.size())});
+  }
+  EXPECT_EQ(anomalies_.Total(), 0u);
+}
+
+TEST_F(ScanHttpTest, ChunkedGzipBodyIsDechunkedThenInflated) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string text = "{\"k\": \"" + std::string(3000, 'v') + "\"}";
+  const std::string z = Gzip(text);
+  std::string stream =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  const std::size_t header = stream.size();
+  char size_line[32];
+  std::snprintf(size_line, sizeof size_line, "%x;x=y\r\n", 5u);
+  stream += std::string(size_line) + z.substr(0, 5) + "\r\n";
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", z.size() - 5);
+  stream += std::string(size_line) + z.substr(5) + "\r\n0\r\nTrailer: x\r\n\r\n";
+  Run(scanner, *flow, stream, 3);
+  const std::string body = kServer + "-HTTPBODY-001.json";
+  EXPECT_EQ(Contents(body), text);
+  EXPECT_EQ(Runs(*flow), std::vector<std::string>{std::to_string(header + 7) + " " + body + " " +
+                                                  std::to_string(text.size())});
+  EXPECT_EQ(anomalies_.Total(), 0u);
+}
+
+TEST_F(ScanHttpTest, KeepAliveNumberingAndExtensions) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string r1 = Response("text/html", "<p>one</p>");
+  const std::string r2 = "HTTP/1.1 204 No Content\r\nContent-Type: text/html\r\n\r\n";
+  const std::string r3 = Response("text/plain", "ignored", "Content-Type: image/jpeg\r\n");
+  const std::string r4 = Response("application/x-unknown-thing", "four");
+  const std::string stream = r1 + r2 + r3 + r4;
+  Run(scanner, *flow, stream, 1);
+  EXPECT_EQ(FileNames(),
+            (std::vector<std::string>{kServer + "-HTTPBODY-001.html", kServer + "-HTTPBODY-003.jpg",
+                                      kServer + "-HTTPBODY-004"}));
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.html"), "<p>one</p>");
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-003.jpg"), "ignored");
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-004"), "four");
+  const std::size_t o1 = r1.size() - 10;
+  const std::size_t o3 = r1.size() + r2.size() + r3.size() - 7;
+  const std::size_t o4 = stream.size() - 4;
+  EXPECT_EQ(Runs(*flow),
+            (std::vector<std::string>{std::to_string(o1) + " " + kServer + "-HTTPBODY-001.html 10",
+                                      std::to_string(o3) + " " + kServer + "-HTTPBODY-003.jpg 7",
+                                      std::to_string(o4) + " " + kServer + "-HTTPBODY-004 4"}));
+  // One piece at a time gives the mtime of each body's last byte.
+  EXPECT_EQ(*fs_.files().at(kServer + "-HTTPBODY-004").mtime,
+            T(1000 + static_cast<std::int64_t>(stream.size()) - 1));
+}
+
+TEST_F(ScanHttpTest, PostUploadOnTheRequestFlow) {
+  HttpScanner& scanner = Scanner();
+  auto client = MakeFlow(false);
+  const std::string upload = "{\"name\": \"file\"}";
+  const std::string stream =
+      "GET / HTTP/1.1\r\nHost: h\r\n\r\nPOST /up HTTP/1.1\r\nHost: h\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(upload.size()) + "\r\n\r\n" + upload;
+  Run(scanner, *client, stream);
+  EXPECT_EQ(FileNames(), std::vector<std::string>{kClient + "-HTTPBODY-002.json"});
+  EXPECT_EQ(Contents(kClient + "-HTTPBODY-002.json"), upload);
+  EXPECT_EQ(Runs(*client),
+            std::vector<std::string>{std::to_string(stream.size() - upload.size()) + " " + kClient +
+                                     "-HTTPBODY-002.json " + std::to_string(upload.size())});
+}
+
+TEST_F(ScanHttpTest, ResponseToHeadIsKnownFromTheRequestFlow) {
+  HttpScanner& scanner = Scanner();
+  auto client = MakeFlow(false, 9);
+  auto server = MakeFlow(true, 9);
+  scanner.OnFlowOpen(*client);
+  scanner.OnFlowOpen(*server);
+  const std::string requests = "HEAD /big HTTP/1.1\r\n\r\nGET /small HTTP/1.1\r\n\r\n";
+  scanner.OnData(*client, 0, B(requests), T(1));
+  scanner.OnFlowClose(*client);  // the client may close first: the session stays
+  const std::string responses =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n" +
+      Response("text/plain", "abc");
+  scanner.OnData(*server, 0, B(responses), T(2));
+  scanner.OnFlowClose(*server);
+  EXPECT_EQ(FileNames(), std::vector<std::string>{kServer + "-HTTPBODY-002.txt"});
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-002.txt"), "abc");
+  EXPECT_EQ(anomalies_.Total(), 0u);
+  EXPECT_TRUE(client->extras.empty());
+
+  // Another connection without its request flow: the response is taken as not HEAD, so the
+  // next response becomes (part of) its body, and the stream ends inside it.
+  MemoryOutputFs fs2;
+  HttpScanner other(config_, fs2, anomalies_, nullptr, nullptr);
+  auto lone = MakeFlow(true, 10);
+  Run(other, *lone, responses);
+  EXPECT_EQ(fs2.files().size(), 1u);
+  EXPECT_EQ(fs2.files().begin()->first, kServer + "-HTTPBODY-001.html");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpParseError), 1u);
+}
+
+TEST_F(ScanHttpTest, HoleInABodyIsZeroFilledAndTheNextResponseFollows) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\n";
+  const std::string part1 = head + std::string(20, 'x');
+  scanner.OnFlowOpen(*flow);
+  scanner.OnData(*flow, 0, B(part1), T(1));
+  // 30 bytes missing, then the rest of the body and a complete response.
+  const std::string tail = std::string(50, 'y');
+  const std::string next = Response("text/plain", "next");
+  const std::uint64_t at = part1.size() + 30;
+  scanner.OnData(*flow, at, B(tail + next), T(3));
+  // A late fill of the hole is ignored.
+  scanner.OnData(*flow, part1.size(), B(std::string(30, 'z')), T(4));
+  scanner.OnFlowClose(*flow);
+  // As the flow file reads: the hole is zeros, and the body keeps its declared length.
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.html"),
+            std::string(20, 'x') + std::string(30, '\0') + std::string(50, 'y'));
+  EXPECT_EQ(*fs_.files().at(kServer + "-HTTPBODY-001.html").mtime, T(3));
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-002.txt"), "next");
+  EXPECT_EQ(Runs(*flow), (std::vector<std::string>{
+                             std::to_string(head.size()) + " " + kServer + "-HTTPBODY-001.html 100",
+                             std::to_string(at + tail.size() + next.size() - 4) + " " + kServer +
+                                 "-HTTPBODY-002.txt 4"}));
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpStreamHole), 1u);
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpParseError), 0u);
+}
+
+TEST_F(ScanHttpTest, ParseErrorResyncsAndNumberingContinues) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string stream = Response("text/plain", "one") +
+                             "HTTP/1.1 200 OK\r\nBroken line\r\n\r\n" +
+                             Response("text/plain", "two");
+  Run(scanner, *flow, stream, 5);
+  EXPECT_EQ(FileNames(), (std::vector<std::string>{kServer + "-HTTPBODY-001.txt",
+                                                   kServer + "-HTTPBODY-002.txt"}));
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-002.txt"), "two");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpParseError), 1u);
+}
+
+TEST_F(ScanHttpTest, HeaderTooLongIsCounted) {
+  config_.max_header = 128;
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string stream =
+      Response("text/plain", "skipped", "X-Pad: " + std::string(200, 'p') + "\r\n") +
+      Response("text/plain", "kept");
+  Run(scanner, *flow, stream);
+  EXPECT_EQ(FileNames(), std::vector<std::string>{kServer + "-HTTPBODY-001.txt"});
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.txt"), "kept");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpHeaderTooLong), 1u);
+}
+
+TEST_F(ScanHttpTest, DecompressionBombIsCappedAndCounted) {
+  config_.inflate.max_ratio = 10;
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string bomb = Gzip(std::string(4 << 20, '\0'));
+  Run(scanner, *flow,
+      Response("text/plain", bomb, "Content-Encoding: gzip\r\n") + Response("text/plain", "after"));
+  const std::string body = Contents(kServer + "-HTTPBODY-001.txt");
+  EXPECT_GT(body.size(), 0u);
+  EXPECT_LE(body.size(), bomb.size() * 10);
+  EXPECT_EQ(body, std::string(body.size(), '\0'));
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-002.txt"), "after");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpBodyCapped), 1u);
+
+  config_.inflate.max_ratio = 0;
+  config_.inflate.max_output = 1000;
+  MemoryOutputFs fs2;
+  HttpScanner sized(config_, fs2, anomalies_, nullptr, nullptr);
+  auto flow2 = MakeFlow(true);
+  Run(sized, *flow2, Response("text/plain", bomb, "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(fs2.files().at(kServer + "-HTTPBODY-001.txt").bytes.size(), 1000u);
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpBodyCapped), 2u);
+}
+
+TEST_F(ScanHttpTest, CorruptCompressedBodyKeepsWhatWasInflated) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string text(100000, 'q');
+  std::string z = Gzip(text);
+  z.resize(z.size() - 8);  // no CRC/size trailer
+  Run(scanner, *flow, Response("text/plain", z, "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.txt"), text);
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpDecompressError), 1u);
+
+  auto flow2 = MakeFlow(true, 2);
+  flow2->output.filename = "o/other";
+  Run(scanner, *flow2, Response("text/plain", "not gzip at all", "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(fs_.files().count("o/other-HTTPBODY-001.txt"), 0u);
+  EXPECT_TRUE(flow2->extras.empty());
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpDecompressError), 2u);
+}
+
+TEST_F(ScanHttpTest, NoDecompressWritesTheRawBody) {
+  config_.decompress = false;
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string z = Gzip("compressed text");
+  Run(scanner, *flow, Response("text/plain", z, "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.txt"), z);
+}
+
+TEST_F(ScanHttpTest, MaxBytesPerFlowCutsTheStream) {
+  const std::string r1 = Response("text/plain", "0123456789");
+  config_.max_bytes_per_flow = static_cast<std::int64_t>(r1.size() - 5);
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  Run(scanner, *flow, r1 + Response("text/plain", "second"), 4);
+  EXPECT_EQ(FileNames(), std::vector<std::string>{kServer + "-HTTPBODY-001.txt"});
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.txt"), "01234");
+  EXPECT_EQ(Runs(*flow), std::vector<std::string>{std::to_string(r1.size() - 10) + " " + kServer +
+                                                  "-HTTPBODY-001.txt 5"});
+  EXPECT_EQ(anomalies_.Total(), 0u);  // ending inside a message cut by -b is expected
+}
+
+TEST_F(ScanHttpTest, BodyToEndOfStreamEndsAtClose) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string stream = "HTTP/1.0 200 OK\r\nContent-Type: text/css\r\n\r\nbody { }\n";
+  scanner.OnFlowOpen(*flow);
+  scanner.OnData(*flow, 0, B(stream), T(1));
+  EXPECT_TRUE(flow->extras.empty());
+  scanner.OnFlowClose(*flow);
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.css"), "body { }\n");
+  EXPECT_EQ(Runs(*flow).size(), 1u);
+  EXPECT_EQ(anomalies_.Total(), 0u);
+}
+
+TEST_F(ScanHttpTest, OtherStreamsAreIgnored) {
+  HttpScanner& scanner = Scanner();
+  const std::vector<std::string> streams = {
+      "SSH-2.0-OpenSSH_9.2 Debian\r\nHTTP/1.1 200 OK\r\n\r\nxx",
+      "\x16\x03\x01\x02\x00HTTP/1.1 200 OK\r\n\r\nxx",
+      "HTTP/2 200\r\n\r\nxx",
+      "get / HTTP/1.1\r\n\r\n",
+  };
+  for (const std::string& s : streams) {
+    auto flow = MakeFlow(true);
+    Run(scanner, *flow, s, 1);
+    EXPECT_TRUE(flow->extras.empty());
+  }
+  // No file: not scanned. First bytes missing: not scanned.
+  auto nofile = MakeFlow(true);
+  nofile->output.filename.clear();
+  Run(scanner, *nofile, Response("text/plain", "x"));
+  auto late = MakeFlow(true);
+  scanner.OnFlowOpen(*late);
+  scanner.OnData(*late, 10, B(Response("text/plain", "x")), T(1));
+  scanner.OnFlowClose(*late);
+  EXPECT_TRUE(fs_.files().empty());
+  EXPECT_EQ(anomalies_.Total(), 0u);
+}
+
+TEST_F(ScanHttpTest, UpgradedStreamIsNotParsedFurther) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  Run(scanner, *flow,
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81\x7e garbage " +
+          Response("text/plain", "not http"));
+  EXPECT_TRUE(fs_.files().empty());
+  EXPECT_EQ(anomalies_.Total(), 0u);
+}
+
+TEST_F(ScanHttpTest, ShiftMovesRecordedRunsAndStopsParsing) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string r1 = Response("text/plain", "first");
+  scanner.OnFlowOpen(*flow);
+  scanner.OnData(*flow, 0, B(r1), T(1));
+  scanner.OnShift(*flow, 100);
+  scanner.OnData(*flow, 0, B(std::string(100, 'n')), T(2));
+  scanner.OnData(*flow, 100 + r1.size(), B(Response("text/plain", "second")), T(3));
+  scanner.OnFlowClose(*flow);
+  EXPECT_EQ(FileNames(), std::vector<std::string>{kServer + "-HTTPBODY-001.txt"});
+  EXPECT_EQ(Runs(*flow), std::vector<std::string>{std::to_string(100 + r1.size() - 5) + " " +
+                                                  kServer + "-HTTPBODY-001.txt 5"});
+}
+
+TEST_F(ScanHttpTest, AlertsGoToTheDescriptorAndCommandsRun) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  AlertChannel alerts(fds[1], "http_alert_fd");
+  CommandRunner commands("true", "http_cmd", 2);
+  HttpScanner& scanner = Scanner(&alerts, &commands);
+  auto flow = MakeFlow(true);
+  Run(scanner, *flow,
+      Response("text/html", "a") + "HTTP/1.1 304 Not Modified\r\n\r\n" +
+          Response("text/plain", "b"));
+  commands.WaitAll();
+  ::close(fds[1]);
+  std::string got;
+  char buf[512];
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  const std::string b1 = kServer + "-HTTPBODY-001.html";
+  const std::string b3 = kServer + "-HTTPBODY-003.txt";
+  EXPECT_EQ(got, "open\t" + b1 + "\nclose\t" + b1 + "\nopen\t" + b3 + "\nclose\t" + b3 + "\n");
+  EXPECT_EQ(commands.stats().started, 2u);
+  EXPECT_EQ(commands.stats().succeeded, 2u);
+}
+
+TEST_F(ScanHttpTest, WriteFailureIsRememberedAndScanningGoesOn) {
+  HttpScanner& scanner = Scanner();
+  fs_.FailWrites("No space left on device");
+  auto flow = MakeFlow(true);
+  Run(scanner, *flow, Response("text/plain", "one") + Response("text/plain", "two"), 2);
+  EXPECT_TRUE(scanner.failed());
+  EXPECT_EQ(scanner.error(),
+            "write error on " + kServer + "-HTTPBODY-001.txt: No space left on device");
+  EXPECT_EQ(fs_.open_descriptors(), 0u);  // files that failed are still closed
+  EXPECT_TRUE(flow->extras.empty());
+  EXPECT_EQ(scanner.bodies_written(), 0u);
+
+  // A file that fills up part way keeps what was written.
+  MemoryOutputFs small;
+  small.max_file_bytes = 4;
+  HttpScanner partial(config_, small, anomalies_, nullptr, nullptr);
+  auto flow2 = MakeFlow(true);
+  Run(partial, *flow2, Response("text/plain", "0123456789"), 3);
+  EXPECT_TRUE(partial.failed());
+  EXPECT_EQ(Runs(*flow2).size(), 1u);
+  const auto& bytes = small.files().at(kServer + "-HTTPBODY-001.txt").bytes;
+  EXPECT_LE(bytes.size(), 4u);
+  EXPECT_GT(bytes.size(), 0u);
+}
+
+TEST_F(ScanHttpTest, ParseSettings) {
+  HttpScanConfig config;
+  std::string error;
+  ASSERT_TRUE(ParseHttpScanConfig(
+      {{"http_max_body", "1000"}, {"http_max_ratio", "0"}, {"http_max_header", "4096"}}, &config,
+      &error));
+  EXPECT_EQ(config.inflate.max_output, 1000u);
+  EXPECT_EQ(config.inflate.max_ratio, 0u);
+  EXPECT_EQ(config.max_header, 4096u);
+  EXPECT_TRUE(ParseHttpScanConfig({{"other", "x"}}, &config, &error));
+  EXPECT_EQ(config.max_header, 4096u);
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"http_max_body", "-1"},
+           {"http_max_ratio", "12x"},
+           {"http_max_header", "0"},
+           {"http_max_header", ""},
+           {"http_max_body", "99999999999999999999"}}) {
+    HttpScanConfig before = config;
+    std::map<std::string, std::string> settings{{name, value}};
+    if (name != "http_max_body") settings["http_max_body"] = "5";
+    EXPECT_FALSE(ParseHttpScanConfig(settings, &config, &error));
+    EXPECT_NE(error.find(name), std::string::npos) << error;
+    EXPECT_EQ(config.inflate.max_output, before.inflate.max_output);  // unchanged on error
+  }
+}
+
+}  // namespace
+}  // namespace tcpflow

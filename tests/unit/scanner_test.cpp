@@ -1,0 +1,105 @@
+// scanner_test.cpp: scanner selection (-e / -x / -E / -a / -FM), the -H text, StoredPart.
+#include "scanner.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace tcpflow {
+namespace {
+
+using Op = ScannerCommand::Op;
+
+ScannerSelection Select(const std::vector<ScannerCommand>& commands) {
+  ScannerSelection selection;
+  std::string error;
+  EXPECT_TRUE(SelectScanners(commands, &selection, &error)) << error;
+  return selection;
+}
+
+bool Available(ScannerId id) {
+  for (const ScannerInfo& info : CompiledScanners()) {
+    if (info.id == id) return info.missing_reason.empty();
+  }
+  return false;
+}
+
+TEST(ScannerTest, OnlyTcpdemuxByDefault) {
+  const ScannerSelection s = Select({});
+  EXPECT_TRUE(s.enabled(ScannerId::kTcpdemux));
+  EXPECT_FALSE(s.enabled(ScannerId::kMd5));
+  EXPECT_FALSE(s.enabled(ScannerId::kHttp));
+  EXPECT_FALSE(s.enabled(ScannerId::kNetviz));
+  EXPECT_FALSE(s.enabled(ScannerId::kPython));
+}
+
+TEST(ScannerTest, CommandsApplyInOrder) {
+  const ScannerSelection s =
+      Select({{Op::kEnable, "md5"}, {Op::kEnable, "http"}, {Op::kDisable, "md5"}});
+  EXPECT_FALSE(s.enabled(ScannerId::kMd5));
+  EXPECT_TRUE(s.enabled(ScannerId::kHttp));
+  EXPECT_TRUE(s.enabled(ScannerId::kTcpdemux));
+}
+
+TEST(ScannerTest, EnableOnlyKeepsReassembly) {
+  const ScannerSelection s = Select({{Op::kEnable, "http"}, {Op::kEnableOnly, "md5"}});
+  EXPECT_TRUE(s.enabled(ScannerId::kMd5));
+  EXPECT_FALSE(s.enabled(ScannerId::kHttp));
+  EXPECT_TRUE(s.enabled(ScannerId::kTcpdemux));  // 1.6.1 turned it off: nothing was processed
+}
+
+TEST(ScannerTest, AllEnablesEveryCompiledScanner) {
+  for (const auto& commands : {std::vector<ScannerCommand>{{Op::kEnableAll, ""}},
+                               std::vector<ScannerCommand>{{Op::kEnable, "all"}}}) {
+    const ScannerSelection s = Select(commands);
+    EXPECT_TRUE(s.enabled(ScannerId::kMd5));
+    EXPECT_TRUE(s.enabled(ScannerId::kHttp));
+    EXPECT_EQ(s.enabled(ScannerId::kNetviz), Available(ScannerId::kNetviz));
+    EXPECT_EQ(s.enabled(ScannerId::kPython), Available(ScannerId::kPython));
+    EXPECT_FALSE(s.enabled(ScannerId::kWifiviz));
+  }
+}
+
+TEST(ScannerTest, DisableTcpdemux) {
+  EXPECT_FALSE(Select({{Op::kDisable, "tcpdemux"}}).enabled(ScannerId::kTcpdemux));
+}
+
+TEST(ScannerTest, UnknownNameIsAnError) {
+  ScannerSelection selection;
+  std::string error;
+  EXPECT_FALSE(SelectScanners({{Op::kEnable, "nosuch"}}, &selection, &error));
+  EXPECT_EQ(error, "invalid scanner name 'nosuch'");
+  EXPECT_FALSE(SelectScanners({{Op::kDisable, "md"}}, &selection, &error));
+}
+
+TEST(ScannerTest, MissingScannerSaysWhy) {
+  ScannerSelection selection;
+  std::string error;
+  EXPECT_FALSE(SelectScanners({{Op::kEnable, "wifiviz"}}, &selection, &error));
+  EXPECT_EQ(error, "scanner 'wifiviz': not implemented in this version");
+  EXPECT_TRUE(SelectScanners({{Op::kDisable, "wifiviz"}}, &selection, &error));
+}
+
+TEST(ScannerTest, HelpListsEveryScannerAndItsSettings) {
+  const std::string text = ScannerHelpText();
+  for (const ScannerInfo& info : CompiledScanners()) {
+    EXPECT_NE(text.find("\n  " + std::string(info.name) + " ("), std::string::npos) << info.name;
+  }
+  EXPECT_NE(text.find("-S http_alert_fd=-1"), std::string::npos);
+  EXPECT_NE(text.find("-S py_module="), std::string::npos);
+  EXPECT_NE(text.find("-S hash="), std::string::npos);
+}
+
+TEST(ScannerTest, StoredPartFollowsTheByteLimit) {
+  const std::uint8_t data[6] = {1, 2, 3, 4, 5, 6};
+  const Bytes all(data, 6);
+  EXPECT_EQ(StoredPart(100, all, -1).size(), 6u);
+  EXPECT_EQ(StoredPart(0, all, 4).size(), 4u);
+  EXPECT_EQ(StoredPart(2, all, 4).size(), 2u);
+  EXPECT_TRUE(StoredPart(4, all, 4).empty());
+  EXPECT_TRUE(StoredPart(0, all, 0).empty());
+}
+
+}  // namespace
+}  // namespace tcpflow
