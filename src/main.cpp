@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
   }
   switch (config.mode) {
     case tcpflow::RunMode::kHelp: std::cout << tcpflow::UsageText(false); return 0;
-    case tcpflow::RunMode::kHelpMore: std::cout << tcpflow::UsageText(true); return 0;
+    case tcpflow::RunMode::kHelpMore:
+      std::cout << tcpflow::UsageText(true) << "\n" << tcpflow::ScannerHelpText();
+      return 0;
     case tcpflow::RunMode::kHelpScanners: std::cout << tcpflow::ScannerHelpText(); return 0;
     case tcpflow::RunMode::kVersion: std::cout << "TCPFLOW " << PACKAGE_VERSION << "\n"; return 0;
     case tcpflow::RunMode::kRun: break;

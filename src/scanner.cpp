@@ -14,7 +14,7 @@ constexpr ScannerInfo kScanners[] = {
     {ScannerId::kHttp, "http", false,
      "HTTP/1.x bodies to <flowfile>-HTTPBODY-NNN[.ext], gzip/deflate inflated", kNotBuilt},
     {ScannerId::kPython, "python", false,
-     "calls a Python 3 function with every closed flow; its result goes in the report",
+     "calls a Python 3 function per closed flow; the result goes in report.xml",
 #if HAVE_PYTHON3
      kNotBuilt
 #else
@@ -112,13 +112,18 @@ std::string ScannerHelpText() {
       if (setting.owner != info.name) continue;
       std::string left =
           "    -S " + std::string(setting.name) + "=" + std::string(setting.default_value);
-      left.append(left.size() < 36 ? 36 - left.size() : 1, ' ');
+      // The help after the name, or on a line of its own when both would pass 80 columns.
+      if (left.size() < 36 && 36 + setting.help.size() <= 80) {
+        left.append(36 - left.size(), ' ');
+      } else {
+        left += "\n        ";
+      }
       text += left;
       text += setting.help;
       text += '\n';
     }
   }
-  text += "\nEnable with -e NAME (or -e all, -a), disable with -x NAME, -E NAME keeps only NAME.\n";
+  text += "\nTurn one on with -e NAME (all: -a), off with -x NAME; -E NAME keeps only NAME.\n";
   return text;
 }
 

@@ -89,6 +89,12 @@ TEST(ScannerTest, HelpListsEveryScannerAndItsSettings) {
   EXPECT_NE(text.find("-S http_alert_fd=-1"), std::string::npos);
   EXPECT_NE(text.find("-S py_module="), std::string::npos);
   EXPECT_NE(text.find("-S hash="), std::string::npos);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    EXPECT_LE(end - start, 80u) << text.substr(start, end - start);
+    start = end + 1;
+  }
 }
 
 TEST(ScannerTest, StoredPartFollowsTheByteLimit) {
