@@ -195,7 +195,14 @@ std::size_t HttpParser::StepBlock(Bytes data, bool trailer) {
   const std::size_t want = lf == std::string_view::npos ? chars.size() : lf + 1;
   const std::uint64_t room = max_header_ - std::min<std::uint64_t>(max_header_, block_.size());
   if (want > room) {
+    const std::size_t old_size = block_.size();
     block_.append(chars.substr(0, static_cast<std::size_t>(room)));
+    // A start line that is already wrong is a syntax error however the stream was cut into
+    // pieces, so that resynchronisation restarts at the same place.
+    if (!trailer && start_line_end_ == 0) {
+      const std::size_t bad = CheckStartLinePrefix(old_size);
+      if (bad != std::string::npos) return bad - old_size;
+    }
     Fail(Error::kHeaderTooLong,
          trailer ? "chunked trailer section too long" : "header block too long");
     return static_cast<std::size_t>(room);

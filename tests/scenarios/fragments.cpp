@@ -290,7 +290,10 @@ ByteVec FragV4Interleaved() {
   const std::string response_a = "HTTP/1.0 200 OK\r\n\r\nresponse body for connection A\n";
   const std::string response_b =
       "HTTP/1.0 200 OK\r\n\r\nresponse body for connection B, sent in reverse order\n";
-  auto [sec, usec] = std::max(NextTime(a), NextTime(b));
+  // Plain variables: a lambda may not capture structured bindings before C++20 in clang 14.
+  const auto start = std::max(NextTime(a), NextTime(b));
+  auto sec = start.first;
+  auto usec = start.second;
   const auto stamp = [&](Link& link, ByteVec frame) {
     link.fragments.push_back({sec, usec, std::move(frame)});
     usec += kGapUsec / 2;
