@@ -380,7 +380,7 @@ if [[ ${COMPAT_NO_CACHE:-0} == 1 ]]; then
     run_ref_base+=("$work/runs/$i")
   done
 else
-  identity="v2 $ref_bin $(stat -L -c '%s %Y' -- "$ref_bin")"
+  identity="v3 $ref_bin $(stat -L -c '%s %Y' -- "$ref_bin")"
   stored_identity=""
   [[ -f $cache/IDENTITY ]] && read -r stored_identity <"$cache/IDENTITY"
   if [[ $stored_identity != "$identity" ]]; then
