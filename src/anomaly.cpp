@@ -40,6 +40,7 @@ std::string_view AnomalyName(Anomaly a) {
     case Anomaly::kHttpDecompressError: return "http_decompress_error";
     case Anomaly::kPythonInputCapped: return "python_input_capped";
     case Anomaly::kPythonError: return "python_error";
+    case Anomaly::kOtherShard: return "other_shard";
     case Anomaly::kCount: break;
   }
   return "unknown";

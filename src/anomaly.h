@@ -50,6 +50,7 @@ enum class Anomaly : std::uint8_t {
   kHttpDecompressError,    // gzip/deflate body that is corrupt (kept up to the error)
   kPythonInputCapped,      // flow bytes beyond -S py_max_bytes not given to the python scanner
   kPythonError,            // the python function raised an exception (once per flow)
+  kOtherShard,             // TCP segment of a connection in another -S shard (skipped, not lost)
   kCount
 };
 

@@ -45,6 +45,8 @@ constexpr KnownSetting kKnownSettings[] = {
     {"frag_timeout", "30", "ip", "seconds (capture time) an incomplete IP datagram is kept"},
     {"frag_max_datagrams", "4096", "ip", "most IP datagrams being reassembled at once"},
     {"frag_max_bytes", "67108864", "ip", "most IP fragment bytes held for reassembly"},
+    {"shard", "1/1", "tcpdemux",
+     "K/N: process only the connections that hash to shard K of N"},
     {"tcp_cmd", "", "tcpdemux", "shell command run with the flow file's name when a flow closes"},
     {"tcp_alert_fd", "-1", "tcpdemux",
      "file descriptor that receives an open/close line for every flow file"},
@@ -96,6 +98,26 @@ template <typename T>
 std::optional<T> ParseInteger(std::string_view text, std::string_view what, std::string& error) {
   return ParseInteger<T>(text, what, std::numeric_limits<T>::lowest(),
                          std::numeric_limits<T>::max(), error);
+}
+
+// Parses "K/N" with 1 <= K <= N into `shard`; on failure sets `error`.
+bool ParseShard(std::string_view text, std::string_view what, ShardConfig& shard,
+                std::string& error) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos) {
+    error = "invalid value " + Quoted(text) + " for " + std::string(what) +
+            ": expected K/N, e.g. 1/4 (shard K of N)";
+    return false;
+  }
+  const auto count = ParseInteger<std::uint32_t>(text.substr(slash + 1), std::string(what) + " N",
+                                                 1, 1u << 20, error);
+  if (!count) return false;
+  const auto index =
+      ParseInteger<std::uint32_t>(text.substr(0, slash), std::string(what) + " K", 1, *count, error);
+  if (!index) return false;
+  shard.index = *index;
+  shard.count = *count;
+  return true;
 }
 
 // One run over argv. Edits the Config it is given; collects operands until Finish().
@@ -327,6 +349,8 @@ class Parser {
       const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
       if (!parsed) return Fail(error);
       config_.reassembly.max_buffered_total = *parsed;
+    } else if (name == "shard") {
+      if (!ParseShard(value, what, config_.shard, error)) return Fail(error);
     } else if (name == "frag_timeout") {
       const auto parsed = ParseInteger<std::uint32_t>(value, what, error);
       if (!parsed) return Fail(error);

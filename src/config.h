@@ -42,6 +42,13 @@ struct ReassemblyConfig {
   bool no_purge = false;  // -P: FIN and RST do not close flows (they close at the end or idle)
 };
 
+// -S shard=K/N: only connections whose direction-independent tuple hash falls in shard K of N
+// are processed, so N runs split one input with no overlap and no loss.
+struct ShardConfig {
+  std::uint32_t index = 1;  // K, from 1 to count
+  std::uint32_t count = 1;  // N; 1 = everything
+};
+
 struct OutputConfig {
   std::string outdir = ".";                                  // -o
   std::string filename_template = kDefaultFilenameTemplate;  // after -T / -F edits, in order
@@ -88,6 +95,7 @@ struct Config {
   InputConfig input;
   IpConfig ip;
   ReassemblyConfig reassembly;
+  ShardConfig shard;
   OutputConfig output;
   ReportConfig report;
   ConsoleConfig console;

@@ -34,6 +34,20 @@ bool EndpointLess(const IpAddress& a, std::uint16_t a_port, const IpAddress& b,
   return a_port < b_port;
 }
 
+// FNV-1a over bytes, for ShardOf (speed matters less than being the same everywhere).
+std::uint64_t Fnv1a(std::uint64_t h, const std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+std::uint64_t FnvEndpoint(std::uint64_t h, const IpAddress& address, std::uint16_t port) {
+  const std::uint8_t head[3] = {static_cast<std::uint8_t>(address.family()),
+                                static_cast<std::uint8_t>(port >> 8),
+                                static_cast<std::uint8_t>(port & 0xFF)};
+  h = Fnv1a(h, head, sizeof head);
+  return Fnv1a(h, address.bytes().data(), address.bytes().size());
+}
+
 }  // namespace
 
 std::uint64_t HashFlowKey(const FlowKey& key, std::uint64_t seed) {
@@ -55,6 +69,23 @@ std::uint64_t HashConnection(const FlowKey& key, std::uint64_t seed) {
     return HashFlowKey(key.Reversed(), seed);
   }
   return HashFlowKey(key, seed);
+}
+
+std::uint32_t ShardOf(const FlowKey& key, std::uint32_t count) {
+  const bool swap = EndpointLess(key.dst, key.dst_port, key.src, key.src_port);
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  h = swap ? FnvEndpoint(h, key.dst, key.dst_port) : FnvEndpoint(h, key.src, key.src_port);
+  h = swap ? FnvEndpoint(h, key.src, key.src_port) : FnvEndpoint(h, key.dst, key.dst_port);
+  const std::uint8_t vlan[2] = {static_cast<std::uint8_t>(key.vlan >> 8),
+                                static_cast<std::uint8_t>(key.vlan & 0xFF)};
+  h = Fnv1a(h, vlan, sizeof vlan);
+  // Final avalanche (splitmix64), then a multiply-shift onto 1..count.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return static_cast<std::uint32_t>(((h >> 32) * count) >> 32) + 1;
 }
 
 }  // namespace tcpflow

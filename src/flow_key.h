@@ -34,6 +34,9 @@ struct FlowKey {
 std::uint64_t HashFlowKey(const FlowKey& key, std::uint64_t seed);
 // Direction-independent hash: the same value for a key and its Reversed().
 std::uint64_t HashConnection(const FlowKey& key, std::uint64_t seed);
+// The shard (1..count) of a connection for -S shard=K/N: direction-independent, unseeded and
+// computed from the tuple's bytes in network order, so every run on every machine agrees.
+std::uint32_t ShardOf(const FlowKey& key, std::uint32_t count);
 
 }  // namespace tcpflow
 

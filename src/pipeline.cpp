@@ -21,6 +21,7 @@
 #include "dfxml_writer.h"
 #include "filename_template.h"
 #include "flow_alerts.h"
+#include "flow_key.h"
 #include "flow_table.h"
 #include "flow_writer.h"
 #include "ip.h"
@@ -218,6 +219,12 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
     }
     TcpLayer tcp;
     if (!DecodeTcp(ip.payload, tcp, anomalies_)) return false;
+    if (config_.shard.count > 1 &&
+        ShardOf(FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan},
+                config_.shard.count) != config_.shard.index) {
+      anomalies_.Count(Anomaly::kOtherShard);
+      return true;  // another run's connection: not "unprocessed" for -w either
+    }
     PacketMeta meta;
     meta.ts = ts;
     meta.wire_len = packet.wire_len;

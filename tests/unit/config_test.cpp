@@ -520,6 +520,22 @@ TEST(ConfigTest, FragmentSettings) {
   EXPECT_EQ(ParseCommandLine(3, bad_argv, bad).status, ParseResult::Status::kError);
 }
 
+TEST(ConfigTest, ShardSetting) {
+  const Config defaults = ParseOk({});
+  EXPECT_EQ(defaults.shard.index, 1u);
+  EXPECT_EQ(defaults.shard.count, 1u);
+  const Config config = ParseOk({"-S", "shard=3/4"});
+  EXPECT_EQ(config.shard.index, 3u);
+  EXPECT_EQ(config.shard.count, 4u);
+  EXPECT_EQ(ParseOk({"-S", "shard=1/1"}).shard.count, 1u);
+  EXPECT_TRUE(Contains(ParseError({"-S", "shard=0/4"}), "out of range"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "shard=5/4"}), "out of range"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "shard=1/0"}), "out of range"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "shard=2"}), "K/N"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "shard=a/b"}), "shard"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "shard=1/4/2"}), "shard"));
+}
+
 TEST(ConfigTest, EmptyArgv) {
   Config config;
   EXPECT_EQ(ParseCommandLine(0, nullptr, config).status, ParseResult::Status::kOk);
@@ -546,6 +562,8 @@ TEST(ConfigTest, KnownSettingDefaultsMatchConfigDefaults) {
     EXPECT_EQ(config.ip.fragment_timeout_sec, defaults.ip.fragment_timeout_sec) << arg;
     EXPECT_EQ(config.ip.max_fragment_datagrams, defaults.ip.max_fragment_datagrams) << arg;
     EXPECT_EQ(config.ip.max_fragment_bytes, defaults.ip.max_fragment_bytes) << arg;
+    EXPECT_EQ(config.shard.index, defaults.shard.index) << arg;
+    EXPECT_EQ(config.shard.count, defaults.shard.count) << arg;
     EXPECT_FALSE(setting.help.empty());
     EXPECT_FALSE(setting.owner.empty());
   }

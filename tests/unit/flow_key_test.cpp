@@ -114,5 +114,52 @@ TEST(FlowKeyTest, HashSpreadsSequentialPorts) {
   EXPECT_GT(low_bits.size(), 128u);  // a random function fills ~162 of 256
 }
 
+TEST(FlowKeyTest, ShardOfIsInRangeAndDirectionIndependent) {
+  FlowKey key = SampleKey();
+  std::array<int, 5> per_shard{};  // index 1..4 used
+  for (std::uint16_t port = 1000; port < 5000; ++port) {
+    key.src_port = port;
+    EXPECT_EQ(ShardOf(key, 1), 1u);
+    const std::uint32_t shard = ShardOf(key, 4);
+    ASSERT_GE(shard, 1u);
+    ASSERT_LE(shard, 4u);
+    EXPECT_EQ(ShardOf(key.Reversed(), 4), shard);
+    ++per_shard[shard];
+  }
+  for (std::uint32_t k = 1; k <= 4; ++k) {
+    EXPECT_GT(per_shard[k], 850) << k;  // 1000 expected; a fair split is well within this
+    EXPECT_LT(per_shard[k], 1150) << k;
+  }
+}
+
+TEST(FlowKeyTest, ShardOfSeparatesVlansAndFamilies) {
+  // Keys that differ only in VLAN or address family are different connections; over many
+  // ports their shards must not always agree.
+  int vlan_differs = 0;
+  int family_differs = 0;
+  for (std::uint16_t port = 1000; port < 1100; ++port) {
+    FlowKey key = SampleKey();
+    key.src_port = port;
+    FlowKey tagged = key;
+    tagged.vlan = 7;
+    FlowKey v6 = FlowKey{V6Like(10, 0, 0, 1), V6Like(10, 0, 0, 2), port, 80, kNoVlan};
+    if (ShardOf(key, 8) != ShardOf(tagged, 8)) ++vlan_differs;
+    if (ShardOf(key, 8) != ShardOf(v6, 8)) ++family_differs;
+  }
+  EXPECT_GT(vlan_differs, 50);
+  EXPECT_GT(family_differs, 50);
+}
+
+TEST(FlowKeyTest, ShardOfIsFixedAcrossRunsAndBuilds) {
+  // Shards run as separate processes (and on separate machines) must agree: the function has
+  // no seed. These values pin it; changing them breaks mixed-version shard sets.
+  EXPECT_EQ(ShardOf(SampleKey(), 1000), ShardOf(SampleKey(), 1000));
+  const std::uint32_t pinned[] = {ShardOf(SampleKey(), 2), ShardOf(SampleKey(), 7),
+                                  ShardOf(SampleKey(), 1000)};
+  EXPECT_EQ(pinned[0], 2u);
+  EXPECT_EQ(pinned[1], 7u);
+  EXPECT_EQ(pinned[2], 896u);
+}
+
 }  // namespace
 }  // namespace tcpflow
