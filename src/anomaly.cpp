@@ -27,6 +27,7 @@ std::string_view AnomalyName(Anomaly a) {
     case Anomaly::kHolesForgotten: return "forgotten_hole_bytes";
     case Anomaly::kFlowSplitMaxSeek: return "flow_split_max_seek";
     case Anomaly::kIgnoredSyn: return "ignored_syn";
+    case Anomaly::kFlowCapClosed: return "flow_cap_closed";
     case Anomaly::kFragmentOverlap: return "fragment_overlap";
     case Anomaly::kFragmentTcpRewrite: return "fragment_tcp_header_rewrite";
     case Anomaly::kFragmentEvicted: return "fragment_evicted";

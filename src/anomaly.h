@@ -37,6 +37,7 @@ enum class Anomaly : std::uint8_t {
   kHolesForgotten,         // bytes of holes no longer tracked, so a late fill was dropped
   kFlowSplitMaxSeek,       // segment jumped more than -m bytes: new flow started
   kIgnoredSyn,             // SYN on a live flow that already stored data (ignored)
+  kFlowCapClosed,          // flow closed early because the table was full (-S max_flows)
   kFragmentOverlap,        // fragment bytes over bytes already held (first copy kept)
   kFragmentTcpRewrite,     // a fragment would rewrite the TCP header (tiny/overlapping attack)
   kFragmentEvicted,        // datagram in progress dropped: a memory bound was hit

@@ -42,11 +42,14 @@ constexpr KnownSetting kKnownSettings[] = {
     {"max_ooo_per_flow", "4194304", "tcpdemux",
      "most out-of-order bytes buffered for one flow direction"},
     {"max_ooo_total", "268435456", "tcpdemux", "most out-of-order bytes buffered for all flows"},
+    {"max_flows", "100000", "tcpdemux",
+     "most flows open at once; the least recently active closes first"},
     {"frag_timeout", "30", "ip", "seconds (capture time) an incomplete IP datagram is kept"},
     {"frag_max_datagrams", "4096", "ip", "most IP datagrams being reassembled at once"},
     {"frag_max_bytes", "67108864", "ip", "most IP fragment bytes held for reassembly"},
-    {"shard", "1/1", "tcpdemux",
-     "K/N: process only the connections that hash to shard K of N"},
+    {"writer_threads", "2", "output",
+     "threads that write flow files (0: written by the packet thread)"},
+    {"shard", "1/1", "tcpdemux", "K/N: process only the connections that hash to shard K of N"},
     {"tcp_cmd", "", "tcpdemux", "shell command run with the flow file's name when a flow closes"},
     {"tcp_alert_fd", "-1", "tcpdemux",
      "file descriptor that receives an open/close line for every flow file"},
@@ -112,8 +115,8 @@ bool ParseShard(std::string_view text, std::string_view what, ShardConfig& shard
   const auto count = ParseInteger<std::uint32_t>(text.substr(slash + 1), std::string(what) + " N",
                                                  1, 1u << 20, error);
   if (!count) return false;
-  const auto index =
-      ParseInteger<std::uint32_t>(text.substr(0, slash), std::string(what) + " K", 1, *count, error);
+  const auto index = ParseInteger<std::uint32_t>(text.substr(0, slash), std::string(what) + " K", 1,
+                                                 *count, error);
   if (!index) return false;
   shard.index = *index;
   shard.count = *count;
@@ -275,6 +278,9 @@ class Parser {
       case 'T':
         config_.output.filename_template =
             ApplyTemplateOption(std::move(config_.output.filename_template), argument);
+        // Refused here, before anything is opened: a bad token, or a name outside the output
+        // directory (later -F letters only prepend safe directories).
+        if (!FilenameTemplate::Parse(config_.output.filename_template, &error)) return Fail(error);
         break;
       case 'U': config_.drop_to_user = argument; break;
       case 'V': version_ = true; break;
@@ -349,6 +355,14 @@ class Parser {
       const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
       if (!parsed) return Fail(error);
       config_.reassembly.max_buffered_total = *parsed;
+    } else if (name == "max_flows") {
+      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
+      if (!parsed) return Fail(error);
+      config_.reassembly.max_flows = *parsed;
+    } else if (name == "writer_threads") {
+      const auto parsed = ParseInteger<std::uint32_t>(value, what, 0, 8, error);
+      if (!parsed) return Fail(error);
+      config_.output.writer_threads = *parsed;
     } else if (name == "shard") {
       if (!ParseShard(value, what, config_.shard, error)) return Fail(error);
     } else if (name == "frag_timeout") {

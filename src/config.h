@@ -39,6 +39,10 @@ struct ReassemblyConfig {
   std::uint32_t tcp_timeout_sec = 0;              // -S tcp_timeout: 0 = off
   std::uint64_t max_buffered_per_flow = 4 << 20;  // -S max_ooo_per_flow: out-of-order bytes held
   std::uint64_t max_buffered_total = 256 << 20;   // -S max_ooo_total
+  // -S max_flows: most flow directions open at once; when a new one would pass it, the least
+  // recently active flow is closed first (written out like an idle timeout). 0 = unlimited.
+  // An open flow without buffered data costs about 660 bytes, so the default is about 66 MB.
+  std::uint64_t max_flows = 100000;
   bool no_purge = false;  // -P: FIN and RST do not close flows (they close at the end or idle)
 };
 
@@ -53,8 +57,9 @@ struct OutputConfig {
   std::string outdir = ".";                                  // -o
   std::string filename_template = kDefaultFilenameTemplate;  // after -T / -F edits, in order
   bool store_output = true;                                  // -FX clears it
-  int max_open_files = 0;   // -f; 0 = derive from the process limit
-  std::int64_t tdelta = 0;  // -S tdelta: seconds added to timestamps
+  int max_open_files = 0;            // -f; 0 = derive from the process limit
+  std::uint32_t writer_threads = 2;  // -S writer_threads: 0 = the packet thread writes
+  std::int64_t tdelta = 0;           // -S tdelta: seconds added to timestamps
 };
 
 struct ReportConfig {

@@ -374,10 +374,19 @@ class ZstdSource final : public Decompressor {
 };
 #endif
 
+// What a stdio stream over a ByteSource holds: the source and how many of its bytes it has
+// handed to stdio (what ftell() builds on).
+struct StreamCookie {
+  ByteSource* source;
+  std::uint64_t delivered = 0;
+};
+
 ssize_t CookieRead(void* cookie, char* buffer, std::size_t size) {
-  auto* source = static_cast<ByteSource*>(cookie);
+  auto* state = static_cast<StreamCookie*>(cookie);
+  ByteSource* source = state->source;
   const std::ptrdiff_t n =
       source->Read(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(buffer), size));
+  if (n > 0) state->delivered += static_cast<std::uint64_t>(n);
   if (n < 0 && source->error_number() != 0) {
     errno = source->error_number();
   } else if (n < 0 && errno != EINTR) {
@@ -386,7 +395,20 @@ ssize_t CookieRead(void* cookie, char* buffer, std::size_t size) {
   return n;
 }
 
-int CookieClose(void*) {
+// Only the question ftell() asks (where are we?) is answered; every real move fails.
+int CookieSeek(void* cookie, off64_t* offset, int whence) {
+  const auto* state = static_cast<const StreamCookie*>(cookie);
+  if (whence != SEEK_CUR || *offset != 0 ||
+      state->delivered > static_cast<std::uint64_t>(std::numeric_limits<off64_t>::max())) {
+    errno = ESPIPE;
+    return -1;
+  }
+  *offset = static_cast<off64_t>(state->delivered);
+  return 0;
+}
+
+int CookieClose(void* cookie) {
+  delete static_cast<StreamCookie*>(cookie);
   return 0;
 }
 
@@ -466,8 +488,12 @@ std::unique_ptr<ByteSource> MakeDecompressor(Compression compression,
 }
 
 std::FILE* OpenSourceStream(ByteSource& source) {
-  std::FILE* stream = fopencookie(&source, "rb", {CookieRead, nullptr, nullptr, CookieClose});
-  if (stream != nullptr) std::setvbuf(stream, nullptr, _IOFBF, kStdioBuffer);
+  auto cookie = std::make_unique<StreamCookie>(StreamCookie{&source});
+  std::FILE* stream =
+      fopencookie(cookie.get(), "rb", {CookieRead, nullptr, CookieSeek, CookieClose});
+  if (stream == nullptr) return nullptr;
+  cookie.release();  // CookieClose frees it
+  std::setvbuf(stream, nullptr, _IOFBF, kStdioBuffer);
   return stream;
 }
 

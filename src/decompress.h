@@ -66,7 +66,9 @@ std::unique_ptr<ByteSource> MakeDecompressor(Compression compression,
 
 // A read-only stdio stream over `source` (not owned: it must outlive the FILE*, and fclose does
 // not destroy it). A failed Read() makes fread fail with errno = source.error_number(), or EIO
-// when that is 0. Returns nullptr (errno set) when the stream cannot be made.
+// when that is 0. ftell() gives how many bytes of `source` the reader has consumed (buffered
+// bytes not yet read are not counted); fseek() fails with ESPIPE. Returns nullptr (errno set)
+// when the stream cannot be made.
 std::FILE* OpenSourceStream(ByteSource& source);
 
 }  // namespace tcpflow

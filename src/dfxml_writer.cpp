@@ -432,7 +432,16 @@ void ReportWriter::WriteFlow(const ReportFlow& flow) {
   xml_.FinishEmpty();
   for (const ReportExtra& extra : flow.extras) WriteExtra(extra, true);
   xml_.Close();
-  Flush();
+  // The entry goes into the stream's buffer at once; the stream is flushed at most once a
+  // second (a flush per flow would cost a system call each on captures of many small flows).
+  out_.write(xml_.data().data(), static_cast<std::streamsize>(xml_.data().size()));
+  xml_.ClearData();
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_flush_ >= kFlowFlushInterval) {
+    out_.flush();
+    last_flush_ = now;
+  }
+  if (!out_) ok_ = false;
 }
 
 void ReportWriter::WriteRusage() {

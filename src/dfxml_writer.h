@@ -169,8 +169,8 @@ class ReportWriter {
 
   // Everything up to and including the opening <configuration> that holds the fileobjects.
   void WriteHeader(const ReportHeader& header);
-  // One <fileobject>, written and flushed to `out` at once. Ignored before WriteHeader or after
-  // WriteFooter.
+  // One <fileobject>, written to `out` at once; `out` is flushed when a second has passed since
+  // the last flush, and at the footer. Ignored before WriteHeader or after WriteFooter.
   void WriteFlow(const ReportFlow& flow);
   // </configuration>, <summary />, the totals, <anomalies> (non-zero counters only; left out
   // when there are none), <termination> (when not empty), <rusage>, then "</dfxml>\n". Ignored
@@ -187,6 +187,8 @@ class ReportWriter {
   std::ostream& out_;
   ReportEnvironment environment_;
   std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_flush_ = started_;
+  static constexpr std::chrono::seconds kFlowFlushInterval{1};
   XmlWriter xml_;
   bool header_written_ = false;
   bool footer_written_ = false;

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -153,6 +154,20 @@ std::optional<FilenameTemplate> FilenameTemplate::Parse(std::string_view text, s
     result.literals_.append(piece);
   };
 
+  // Names must stay inside the output directory: a template that says otherwise is refused
+  // (tcpflow 1.6.1 wrote wherever it said). What expansion could still produce is neutralised
+  // by ExpandInto.
+  if (text.starts_with('/')) {
+    return fail("it starts with '/', but names must stay inside the output directory");
+  }
+  for (std::size_t from = 0; from <= text.size();) {
+    const std::size_t slash = std::min(text.find('/', from), text.size());
+    if (text.substr(from, slash - from) == "..") {
+      return fail("it has a '..' component, but names must stay inside the output directory");
+    }
+    from = slash + 1;
+  }
+
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t percent = text.find('%', i);
@@ -212,6 +227,24 @@ std::string FilenameTemplate::Expand(const NameFields& f, std::uint32_t counter)
 
 void FilenameTemplate::ExpandInto(const NameFields& f, std::uint32_t counter,
                                   std::string& out) const {
+  const std::size_t start = out.size();
+  AppendTokens(f, counter, out);
+  KeepInside(out, start);
+}
+
+void FilenameTemplate::KeepInside(std::string& out, std::size_t start) {
+  // Parse() refused literal ones; these come from tokens that expand to nothing (%V %v %C %c),
+  // as in "%V/x" or ".%C.". Fields never hold '/' or '..' themselves.
+  if (start < out.size() && out[start] == '/') out[start] = '_';
+  for (std::size_t from = start; from < out.size();) {
+    const std::size_t slash = std::min(out.find('/', from), out.size());
+    if (slash - from == 2 && out.compare(from, 2, "..") == 0) out.replace(from, 2, "__");
+    from = slash + 1;
+  }
+}
+
+void FilenameTemplate::AppendTokens(const NameFields& f, std::uint32_t counter,
+                                    std::string& out) const {
   static constexpr MacAddress kZeroMac{};
   for (const Token& token : tokens_) {
     switch (token.kind) {

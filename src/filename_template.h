@@ -33,12 +33,14 @@ class FilenameTemplate {
  public:
   // Parses and validates `text`. On a bad template returns std::nullopt and sets *error (if not
   // null) to a one-line message naming the template and the fault: an unknown token ('%' and the
-  // letter after it) or a '%' at the very end ("cannot end with a %").
+  // letter after it), a '%' at the very end ("cannot end with a %"), or a name that would leave
+  // the output directory: a leading '/' or a '..' component (between slashes, or at either end).
   static std::optional<FilenameTemplate> Parse(std::string_view text, std::string* error);
 
   // The name for one flow with connection counter `counter` (0 = first try). %c and %C expand
   // only when counter > 0 (no padding); %# always. '/' is an ordinary character here (the caller
-  // makes directories).
+  // makes directories). The name never leaves the output directory: should tokens that expand
+  // to nothing leave a leading '/' or a ".." component, the '/' becomes '_' and ".." becomes "__".
   std::string Expand(const NameFields& f, std::uint32_t counter) const;
   // Appends the same expansion to `out`; allocates only if `out` must grow.
   void ExpandInto(const NameFields& f, std::uint32_t counter, std::string& out) const;
@@ -76,6 +78,10 @@ class FilenameTemplate {
     std::uint32_t begin = 0;  // kLiteral: [begin, end) in literals_
     std::uint32_t end = 0;
   };
+
+  void AppendTokens(const NameFields& f, std::uint32_t counter, std::string& out) const;
+  // Neutralises a leading '/' and ".." components in out[start..].
+  static void KeepInside(std::string& out, std::size_t start);
 
   std::string text_;
   std::string literals_;  // the literal runs, concatenated (%% already reduced to %)

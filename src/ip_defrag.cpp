@@ -17,11 +17,6 @@ constexpr std::uint64_t kMaxDatagramEnd = 65535;
 constexpr std::uint32_t kFragmentUnit = 8;
 // Bytes of the TCP header no fragment may change or split (RFC 1858).
 constexpr std::uint32_t kTcpHeaderBytes = 20;
-constexpr std::int64_t kUsecPerSec = 1000000;
-
-std::int64_t Usec(const Timeval& t) {
-  return t.sec * kUsecPerSec + t.usec;
-}
 
 }  // namespace
 
@@ -182,8 +177,8 @@ bool IpDefragmenter::Add(const IpLayer& fragment, const Timeval& ts, IpLayer* wh
 
 void IpDefragmenter::Expire(const Timeval& now) {
   completed_ = {};
-  const std::int64_t limit = std::int64_t{limits_.timeout_sec} * kUsecPerSec;
-  while (!order_.empty() && Usec(now) - Usec(order_.front().first_seen) > limit) {
+  const std::int64_t limit = std::int64_t{limits_.timeout_sec} * 1000000;
+  while (!order_.empty() && ClampedMicros(now) - ClampedMicros(order_.front().first_seen) > limit) {
     anomalies_.Count(Anomaly::kFragmentTimeout);
     Remove(order_.begin());
   }

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "async_output_fs.h"
 #include "build_config.h"
 #include "config.h"
 #include "output_dir.h"
@@ -23,6 +24,17 @@ extern "C" void OnStopSignal(int sig) {
     return;
   }
   g_stop_signal = sig;
+}
+
+// Writer threads, unless a program or descriptor is told about each file as it closes (it must
+// find the file complete then), or nothing is written (console mode).
+std::size_t WriterThreads(const tcpflow::Config& config) {
+  if (config.console.enabled) return 0;
+  for (const char* name : {"tcp_cmd", "tcp_alert_fd", "http_cmd", "http_alert_fd"}) {
+    auto it = config.settings.find(name);
+    if (it != config.settings.end() && !it->second.empty() && it->second != "-1") return 0;
+  }
+  return config.output.writer_threads;
 }
 
 }  // namespace
@@ -55,6 +67,11 @@ int main(int argc, char** argv) {
   std::size_t max_open = config.output.max_open_files > 0
                              ? static_cast<std::size_t>(config.output.max_open_files)
                              : tcpflow::PosixOutputFs::DefaultMaxOpen();
-  tcpflow::PosixOutputFs fs(max_open);
+  const std::size_t writers = WriterThreads(config);
+  if (writers == 0) {
+    tcpflow::PosixOutputFs fs(max_open);
+    return tcpflow::RunPipeline(config, fs, std::cerr, &g_stop_signal);
+  }
+  tcpflow::AsyncOutputFs fs(max_open, writers);
   return tcpflow::RunPipeline(config, fs, std::cerr, &g_stop_signal);
 }

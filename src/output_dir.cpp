@@ -28,6 +28,10 @@ std::string ParentDir(const std::string& path) {
 
 }  // namespace
 
+std::optional<bool> OutputFs::CloseDone(std::uint64_t) const {
+  return true;
+}
+
 // ---------------------------------------------------------------- PosixOutputFs
 
 PosixOutputFs::PosixOutputFs(std::size_t max_open)
@@ -236,10 +240,13 @@ bool PosixOutputFs::Close(FileId id, const Timeval* mtime) {
 }
 
 bool PosixOutputFs::MakeDirs(const std::string& dir) {
-  if (dir.empty()) return true;
+  if (dir.empty() || known_dirs_.count(dir) != 0) return true;
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return true;
+    if (S_ISDIR(st.st_mode)) {
+      known_dirs_.insert(dir);
+      return true;
+    }
     error_ = "not a directory: " + dir;
     return false;
   }
@@ -249,6 +256,7 @@ bool PosixOutputFs::MakeDirs(const std::string& dir) {
     error_ = SysError("cannot create directory", dir);
     return false;
   }
+  known_dirs_.insert(dir);
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "byte_reader.h"
@@ -48,6 +49,17 @@ class OutputFs {
 
   virtual std::size_t open_descriptors() const = 0;
   const std::string& error() const { return error_; }
+
+  // For implementations that finish work in the background (AsyncOutputFs): Close() returns at
+  // once, LastCloseTicket() names the latest Close() call, and CloseDone(ticket) is nullopt
+  // while that close is still to come, then whether the file and everything written before it
+  // reached the disk. Ticket 0 is always done. Synchronous implementations finish every call
+  // before returning: their tickets are 0.
+  virtual std::uint64_t LastCloseTicket() const { return 0; }
+  virtual std::optional<bool> CloseDone(std::uint64_t ticket) const;
+  // Waits until every earlier call has reached the file system; false (error() set) if any
+  // failed.
+  virtual bool Flush() { return true; }
 
  protected:
   std::string error_;
@@ -92,6 +104,9 @@ class PosixOutputFs final : public OutputFs {
   std::vector<FileId> free_ids_;
   // Open descriptors by last use, for finding the LRU one in O(log n).
   std::map<std::uint64_t, FileId> lru_;
+  // Directories seen to exist (or made), so creating a file does not stat its folder each time.
+  // A folder removed by someone else during the run makes the create fail with ENOENT.
+  std::unordered_set<std::string> known_dirs_;
 };
 
 // In-memory double: files are byte vectors keyed by path.

@@ -27,6 +27,15 @@ struct Timeval {
   }
 };
 
+// Microseconds since the epoch, with seconds clamped to +-2^41 (about 70,000 years): capture
+// timestamps are untrusted, and arithmetic on the result must never overflow.
+inline std::int64_t ClampedMicros(const Timeval& t) {
+  constexpr std::int64_t kMaxAbsSeconds = std::int64_t{1} << 41;
+  const std::int64_t sec =
+      t.sec < -kMaxAbsSeconds ? -kMaxAbsSeconds : (t.sec > kMaxAbsSeconds ? kMaxAbsSeconds : t.sec);
+  return sec * 1000000 + t.usec;
+}
+
 using MacAddress = std::array<std::uint8_t, 6>;
 
 // Ethertypes the link decoders hand on.

@@ -22,14 +22,19 @@ constexpr int kFilterSnaplen = 262144;
 // arrives just before the wait is seen within this time; one that arrives during it at once).
 constexpr int kLiveWaitMs = 100;
 constexpr std::array<std::uint8_t, 4> kPcapngMagic = {0x0a, 0x0d, 0x0d, 0x0a};
-// libpcap's words when a pcapng interface's link type differs from the first one's.
-constexpr const char* kMixedLinkTypes = "different from the type of the first interface";
+// The "modified" (Kuznetzov) pcap magic a1b2cd34 in either byte order: its record headers carry
+// 8 more bytes (interface index, protocol, packet type) than the standard 16.
+constexpr std::array<std::uint8_t, 4> kModifiedPcapMagicLe = {0x34, 0xcd, 0xb2, 0xa1};
+constexpr std::array<std::uint8_t, 4> kModifiedPcapMagicBe = {0xa1, 0xb2, 0xcd, 0x34};
+constexpr std::uint64_t kPcapRecordHeaderBytes = 16;
+constexpr std::uint64_t kModifiedPcapRecordHeaderBytes = 24;
 
 // A capture file opened for reading: its bytes (decompressed), and what its start showed.
 struct OpenedInput {
   std::unique_ptr<ByteSource> stream;
   bool compressed = false;
   bool pcapng = false;
+  std::uint64_t record_header_bytes = kPcapRecordHeaderBytes;  // classic pcap
   bool can_reopen = false;  // a named file, not a pipe: it can be read again from the start
   int file_fd = -1;         // the descriptor of a regular file (for progress), else -1
   std::uint64_t file_size = 0;
@@ -88,8 +93,13 @@ bool OpenInput(const std::string& path, OpenedInput* in, std::string* error) {
     stream = MakeChainSource(head, std::move(stream));
     in->compressed = true;
   }
-  in->pcapng = head.size() >= kPcapngMagic.size() &&
-               std::equal(kPcapngMagic.begin(), kPcapngMagic.end(), head.begin());
+  const auto starts_with = [&head](const std::array<std::uint8_t, 4>& magic) {
+    return head.size() >= magic.size() && std::equal(magic.begin(), magic.end(), head.begin());
+  };
+  in->pcapng = starts_with(kPcapngMagic);
+  if (starts_with(kModifiedPcapMagicLe) || starts_with(kModifiedPcapMagicBe)) {
+    in->record_header_bytes = kModifiedPcapRecordHeaderBytes;
+  }
   in->stream = std::move(stream);
   return true;
 }
@@ -176,7 +186,9 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, std::s
       pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
   if (source->handle_ == nullptr) {
     std::fclose(stream);
-    if (source->can_reread_ && std::strstr(errbuf, kMixedLinkTypes) != nullptr) {
+    // Our reader takes over any pcapng libpcap refuses: it reads mixed link types, and when
+    // the file is broken it says where.
+    if (source->can_reread_) {
       if (!source->StartOwnReader(true, 0)) {
         *error = source->error_;
         return nullptr;
@@ -188,6 +200,15 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, std::s
     return nullptr;
   }
   source->link_type_ = pcap_datalink(source->handle_);
+  if (!in.pcapng) {
+    // libpcap has read the file header and nothing more: the first record starts here.
+    const off_t position = ftello(pcap_file(source->handle_));
+    if (position >= 0) {
+      source->record_header_bytes_ = in.record_header_bytes;
+      source->record_offset_ = static_cast<std::uint64_t>(position);
+      source->track_records_ = true;
+    }
+  }
   return source;
 }
 
@@ -342,19 +363,37 @@ PcapSource::Status PcapSource::NextFromLibpcap(RawPacket* out) {
           if (ready.fd >= 0) ::poll(&ready, 1, kLiveWaitMs);  // EINTR (a signal) ends it early
         }
         return Status::kTimeout;
-      case PCAP_ERROR_BREAK: return Status::kEnd;
+      case PCAP_ERROR_BREAK:
+        if (damaged_records_ == 0 || break_requested_ != 0) return Status::kEnd;
+        error_ = first_damage_;
+        if (damaged_records_ > 1) {
+          const std::uint64_t more = damaged_records_ - 1;
+          error_ += " (and " + std::to_string(more) + " more damaged record" +
+                    (more > 1 ? "s" : "") + " after it)";
+        }
+        return Status::kError;
       default: {
         const std::string why = pcap_geterr(handle_);
-        if (can_reread_ && why.find(kMixedLinkTypes) != std::string::npos) {
+        // Our reader takes over a pcapng file libpcap stops on: it reads mixed link types, and
+        // for a broken block it names the offset.
+        if (can_reread_) {
           if (!StartOwnReader(true, packets_read_)) return Status::kError;
           return NextFromOwnReader(out);
         }
         const bool stream_failed = compressed_ && !stream_->error().empty();
-        error_ = name_ + ": " + (stream_failed ? stream_->error() : why);
+        if (stream_failed) {
+          error_ = name_ + ": " + stream_->error();
+        } else if (track_records_) {
+          error_ =
+              name_ + ": bad pcap record at offset " + std::to_string(record_offset_) + ": " + why;
+        } else {
+          error_ = name_ + ": " + why;
+        }
         return Status::kError;
       }
     }
     ++packets_read_;
+    if (track_records_ && !AcceptRecord(*header)) continue;
     if (!live_ && !filter_expression_.empty()) {
       const LinkFilter* filter = FilterFor(link_type_, link_type_);
       if (filter == nullptr) return Status::kError;
@@ -367,6 +406,31 @@ PcapSource::Status PcapSource::NextFromLibpcap(RawPacket* out) {
     out->data = Bytes(data, header->caplen);
     return Status::kPacket;
   }
+}
+
+bool PcapSource::AcceptRecord(const pcap_pkthdr& header) {
+  const std::uint64_t at = record_offset_;
+  const off_t position = ftello(pcap_file(handle_));
+  if (position < 0) {
+    track_records_ = false;  // cannot happen on our streams; stop naming offsets rather than lie
+    return true;
+  }
+  record_offset_ = static_cast<std::uint64_t>(position);
+  // What the record's header said it holds, whatever libpcap handed out.
+  const std::uint64_t captured = record_offset_ - at - record_header_bytes_;
+  std::string damage;
+  if (header.caplen == 0) {
+    damage = "zero-length record at offset " + std::to_string(at) + " skipped";
+  } else if (captured > header.caplen) {
+    // libpcap cuts a record longer than the file's snapshot length to that length.
+    damage = "record at offset " + std::to_string(at) + " has " + std::to_string(captured) +
+             " captured bytes, more than the snapshot length " + std::to_string(header.caplen) +
+             "; the rest was dropped";
+  } else {
+    return true;
+  }
+  if (damaged_records_++ == 0) first_damage_ = name_ + ": " + damage;
+  return header.caplen != 0;
 }
 
 PcapSource::Status PcapSource::NextFromOwnReader(RawPacket* out) {

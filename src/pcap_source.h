@@ -13,6 +13,19 @@
 // Next() hands out a view of an internal buffer, valid until the following Next(). Timestamps
 // come in microseconds (finer ones truncated). Errors are one line that names the file or
 // interface.
+//
+// Damaged files: every packet before the damage is handed out first. A classic pcap record
+// that cannot be read (the file ends inside it, or its captured length is above libpcap's
+// limit for the link type, 256 KiB for most) ends the file with
+// "NAME: bad pcap record at offset N: <libpcap's reason>"; a broken pcapng block ends it with
+// "NAME: bad pcapng block at offset N: WHY" (a pcapng file libpcap stops on is read again by our
+// reader, which says where). N is the byte offset of the record or block in the capture as
+// read, after decompression. Damage that can be got over does not stop the file: a zero-length
+// classic record is skipped, and one longer than the file's snapshot length is handed out cut
+// to it (libpcap's doing); when the file has been read to its end, Next() then fails once
+// with "NAME: zero-length record at offset N skipped" or "NAME: record at offset N has M
+// captured bytes, more than the snapshot length S; the rest was dropped" (the first such
+// record, plus a count of the others) instead of returning kEnd.
 #ifndef TCPFLOW_PCAP_SOURCE_H
 #define TCPFLOW_PCAP_SOURCE_H
 
@@ -30,6 +43,7 @@
 #include "pcapng_reader.h"
 
 struct pcap;
+struct pcap_pkthdr;
 
 namespace tcpflow {
 
@@ -59,7 +73,8 @@ class PcapSource {
 
   enum class Status { kPacket, kTimeout, kEnd, kError };
   // Reads the next packet that passes the filter into *out. kError: error() says why (e.g. a
-  // truncated file, a broken pcapng block, corrupt compressed data).
+  // truncated file, a broken pcapng block, corrupt compressed data, or, at the end of a file,
+  // damaged records that were got over: see the design note).
   Status Next(RawPacket* out);
   // Makes a blocking Next() return kEnd soon (safe from a signal handler's flag check path).
   void BreakLoop();
@@ -87,6 +102,9 @@ class PcapSource {
   // False with error_ set on failure.
   bool StartOwnReader(bool reopen, std::uint64_t skip_packets);
   Status NextFromLibpcap(RawPacket* out);
+  // After libpcap read the classic pcap record `header` (at record_offset_): moves
+  // record_offset_ past it and notes damage. False when the record is to be skipped.
+  bool AcceptRecord(const pcap_pkthdr& header);
   Status NextFromOwnReader(RawPacket* out);
   // The filter for packets of `linktype` (a LINKTYPE for our reader, a DLT for libpcap's);
   // compiled on first use. nullptr with error_ set when the expression does not compile.
@@ -106,6 +124,13 @@ class PcapSource {
   bool compressed_ = false;
   bool can_reread_ = false;         // pcapng in a file that can be opened again
   std::uint64_t packets_read_ = 0;  // records libpcap handed out, filtered or not
+  // Classic pcap files through libpcap: where the next record starts (bytes of the capture as
+  // read, decompressed) and how long a record header is (16, or 24 for the modified format).
+  bool track_records_ = false;
+  std::uint64_t record_offset_ = 0;
+  std::uint64_t record_header_bytes_ = 16;
+  std::uint64_t damaged_records_ = 0;  // skipped or cut records so far
+  std::string first_damage_;           // the message for the first of them
   std::string filter_expression_;
   std::vector<LinkFilter> filters_;
   std::size_t last_filter_ = 0;  // index into filters_ of the last one used

@@ -130,6 +130,7 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
                                  const FlowAlertConfig& alerts, ConsoleWriter* console,
                                  ScannerSet* scanners)
     : config_(config),
+      fs_(fs),
       limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
       budget_{config.reassembly.max_buffered_total, 0},
       table_(std::random_device{}(), limits_, budget_),
@@ -157,7 +158,7 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
     fanout_.Add(alerts_.get());
   }
   if (report != nullptr) {
-    report_sink_ = std::make_unique<ReportSink>(*report);
+    report_sink_ = std::make_unique<ReportSink>(*report, fs);
     fanout_.Add(report_sink_.get());
   }
 }
@@ -167,7 +168,11 @@ PacketProcessor::~PacketProcessor() = default;
 bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool finish_only) {
   LinkLayer link;
   if (!DecodeLink(link_type, packet.data, link, anomalies_)) return false;
-  const Timeval ts{packet.ts.sec + config_.output.tdelta, packet.ts.usec};
+  std::int64_t sec = 0;  // capture times are untrusted: -S tdelta saturates
+  if (__builtin_add_overflow(packet.ts.sec, config_.output.tdelta, &sec)) {
+    sec = config_.output.tdelta > 0 ? INT64_MAX : INT64_MIN;
+  }
+  const Timeval ts{sec, packet.ts.usec};
   if (scanners_ != nullptr) {
     if (scanners_->wants_packets())
       scanners_->OnPacket(Summarize(ts, packet.wire_len, link_type, link));
@@ -260,6 +265,9 @@ void PacketProcessor::Finish(ReportTotals* totals) {
   }
   if (alerts_) alerts_->Finish();
   if (flow_pcaps_) flow_pcaps_->Finish();
+  // Everything queued reaches the disk before the report's last entries and totals.
+  if (!fs_.Flush()) fs_failed_ = true;
+  if (report_sink_) report_sink_->WriteReady(/*all=*/true);
   totals->total_flows = table_.total_created();
   totals->total_packets = demux_.total_packets();
   totals->anomalies = &anomalies_;
@@ -268,7 +276,7 @@ void PacketProcessor::Finish(ReportTotals* totals) {
 bool PacketProcessor::failed() const {
   return writer_.failed() || (findx_ && findx_->failed()) ||
          (flow_pcaps_ && flow_pcaps_->failed()) || (scanners_ && scanners_->failed()) ||
-         scanner_failed_;
+         scanner_failed_ || fs_failed_;
 }
 
 const std::string& PacketProcessor::error() const {
@@ -276,7 +284,8 @@ const std::string& PacketProcessor::error() const {
   if (findx_ && findx_->failed()) return findx_->error();
   if (flow_pcaps_ && flow_pcaps_->failed()) return flow_pcaps_->error();
   if (scanners_ && scanners_->failed()) return scanners_->error();
-  return scanner_error_;
+  if (scanner_failed_) return scanner_error_;
+  return fs_.error();
 }
 
 namespace {
@@ -398,8 +407,7 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
   std::string error;
   auto name_template = FilenameTemplate::Parse(config.output.filename_template, &error);
   if (!name_template) {
-    err << "tcpflow: invalid filename template '" << config.output.filename_template
-        << "': " << error << "\n";
+    err << "tcpflow: " << error << "\n";
     return 1;
   }
   FlowAlertConfig alert_config;

@@ -71,6 +71,8 @@ class PacketProcessor {
 
  private:
   const Config& config_;
+  OutputFs& fs_;
+  bool fs_failed_ = false;  // the file system's final Flush() failed (fs_.error() says why)
   AnomalyCounters anomalies_;
   ReassemblyLimits limits_;
   ReassemblyBudget budget_;

@@ -4,6 +4,14 @@
 #include <utility>
 
 namespace tcpflow {
+namespace {
+
+ReportExtra Incomplete() {
+  return ReportExtra{
+      "incomplete", {}, "the run stopped on a write error before this flow closed", {}};
+}
+
+}  // namespace
 
 void ReportSink::OnFlowClose(Flow& flow) {
   ReportFlow entry;
@@ -20,13 +28,29 @@ void ReportSink::OnFlowClose(Flow& flow) {
   entry.violations = flow.violations;
   entry.wire_bytes = flow.wire_bytes;
   entry.captured_bytes = flow.captured_bytes;
-  if (flow.output.incomplete) {
-    entry.extras.push_back(ReportExtra{
-        "incomplete", {}, "the run stopped on a write error before this flow closed", {}});
-  }
+  if (flow.output.incomplete) entry.extras.push_back(Incomplete());
   for (ReportExtra& extra : flow.extras) entry.extras.push_back(std::move(extra));
   flow.extras.clear();
-  writer_.WriteFlow(entry);
+  // The flow file (if any) was closed just before this sink ran: its ticket is the latest.
+  const std::uint64_t ticket = flow.output.filename.empty() ? 0 : fs_.LastCloseTicket();
+  if (waiting_.empty() && fs_.CloseDone(ticket) == std::optional<bool>(true)) {
+    writer_.WriteFlow(entry);
+    return;
+  }
+  waiting_.emplace_back(ticket, std::move(entry));
+  WriteReady(false);
+}
+
+void ReportSink::WriteReady(bool all) {
+  while (!waiting_.empty()) {
+    auto& [ticket, entry] = waiting_.front();
+    const std::optional<bool> done = fs_.CloseDone(ticket);
+    if (!done && !all) return;
+    const bool marked = !entry.extras.empty() && entry.extras.front().element == "incomplete";
+    if (!done.value_or(false) && !marked) entry.extras.insert(entry.extras.begin(), Incomplete());
+    writer_.WriteFlow(entry);
+    waiting_.pop_front();
+  }
 }
 
 }  // namespace tcpflow

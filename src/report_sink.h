@@ -2,25 +2,39 @@
 //
 // Design note: it comes after the file writer and the scanners in the fan-out, so a closing
 // flow already has its file name, logical size and scanner results. It owns no file: the
-// ReportWriter streams into an std::ostream owned by the pipeline.
+// ReportWriter streams into an std::ostream owned by the pipeline. When the file system
+// finishes closes in the background, an entry waits (in close order) until its flow file's
+// close is done, so the report vouches only for files that reached the disk: a flow whose
+// writes failed is marked <incomplete>.
 #ifndef TCPFLOW_REPORT_SINK_H
 #define TCPFLOW_REPORT_SINK_H
 
+#include <cstdint>
+#include <deque>
+#include <utility>
+
 #include "dfxml_writer.h"
+#include "output_dir.h"
 #include "stream_sink.h"
 
 namespace tcpflow {
 
 class ReportSink final : public StreamSink {
  public:
-  explicit ReportSink(ReportWriter& writer) : writer_(writer) {}
+  // `fs` is the file system the flow files are written to (for their close tickets).
+  ReportSink(ReportWriter& writer, const OutputFs& fs) : writer_(writer), fs_(fs) {}
   void OnFlowOpen(Flow&) override {}
   void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
   void OnFlowClose(Flow& flow) override;
+  // Writes the entries whose files are closed; with `all`, every entry (call it after the file
+  // system's Flush(), when every close is done).
+  void WriteReady(bool all);
 
  private:
   ReportWriter& writer_;
+  const OutputFs& fs_;
+  std::deque<std::pair<std::uint64_t, ReportFlow>> waiting_;  // close ticket, entry
 };
 
 }  // namespace tcpflow

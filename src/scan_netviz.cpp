@@ -12,14 +12,6 @@ namespace tcpflow {
 namespace {
 
 constexpr std::size_t kPortCount = 65536;
-// Times are clamped to +-2^41 seconds (about 70,000 years) so microsecond arithmetic and bucket
-// widths never overflow.
-constexpr std::int64_t kMaxAbsSeconds = std::int64_t{1} << 41;
-
-std::int64_t ToMicros(const Timeval& ts) {
-  const std::int64_t sec = std::clamp(ts.sec, -kMaxAbsSeconds, kMaxAbsSeconds);
-  return sec * 1000000 + ts.usec;
-}
 
 std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
   const std::int64_t q = a / b;
@@ -326,7 +318,7 @@ NetvizScanner::NetvizScanner(const NetvizConfig& config)
       dst_port_bytes_(kPortCount, 0) {}
 
 void NetvizScanner::OnPacket(const PacketSummary& packet) {
-  const std::int64_t time_us = ToMicros(packet.ts);
+  const std::int64_t time_us = ClampedMicros(packet.ts);
   const std::uint64_t bytes = packet.wire_len;
   if (packets_ == 0) {
     first_us_ = last_us_ = time_us;

@@ -40,6 +40,11 @@ TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink&
 
 Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
                            std::uint32_t isn) {
+  // The flow cap: make room by closing the least recently active flows, as a timeout would.
+  while (config_.max_flows != 0 && table_.size() >= config_.max_flows) {
+    anomalies_.Count(Anomaly::kFlowCapClosed);
+    CloseFlow(table_.Oldest());
+  }
   Flow* flow = table_.Create(key);
   flow->isn = isn;
   flow->first_seen = meta.ts;
@@ -187,7 +192,10 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
 void TcpDemux::ExpireIdle(const Timeval& now) {
   if (config_.tcp_timeout_sec == 0) return;
   while (Flow* oldest = table_.Oldest()) {
-    if (now.sec - oldest->last_seen.sec <= static_cast<std::int64_t>(config_.tcp_timeout_sec)) {
+    // Whole seconds, as 1.6.1 compares them; ClampedMicros keeps the difference in range.
+    const std::int64_t idle_sec = ClampedMicros(Timeval{now.sec, 0}) / 1000000 -
+                                  ClampedMicros(Timeval{oldest->last_seen.sec, 0}) / 1000000;
+    if (idle_sec <= static_cast<std::int64_t>(config_.tcp_timeout_sec)) {
       break;
     }
     CloseFlow(oldest);

@@ -6,7 +6,9 @@
 // sequence number, or seq-1 for a flow picked up mid-stream; a jump of more than max_seek bytes
 // starts a new flow; FIN closes a direction once every byte before it is in, RST at once; data
 // arriving before a mid-stream flow's first byte is inserted in front. Unlike 1.6.1 the first
-// copy of retransmitted bytes wins (-S overlap=last restores the old rule).
+// copy of retransmitted bytes wins (-S overlap=last restores the old rule). The table holds at
+// most max_flows flows: a new flow first closes the least recently active one (written out as
+// an idle timeout would, counted as flow_cap_closed), so memory stays bounded under a SYN flood.
 #ifndef TCPFLOW_TCP_DEMUX_H
 #define TCPFLOW_TCP_DEMUX_H
 

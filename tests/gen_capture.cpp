@@ -1,5 +1,6 @@
 // gen_capture.cpp: writes the named test captures used by unit, regression, compat and fuzz tests.
-// Usage: gen_capture NAME OUTFILE | gen_capture --list | gen_capture --describe NAME
+// Usage: gen_capture NAME OUTFILE | gen_capture --list | gen_capture --list-large |
+//        gen_capture --describe NAME   (--list leaves out the large captures of --list-large)
 // Every capture is deterministic: the same name always gives the same bytes.
 #include <algorithm>
 #include <array>
@@ -548,6 +549,70 @@ ByteVec BadCaplen() {
   return w.bytes();
 }
 
+// ---- Damaged capture files (issue #7 item 6): each keeps what comes before the damage.
+
+// basic with a zero-length record (caplen 0, wire length 60) after the 3rd record and another
+// after the 5th; every real record is kept.
+ByteVec ZeroCaplen() {
+  const std::vector<TimedFrame> frames = BasicFrames();
+  PcapWriter w;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const TimedFrame& f = frames[i];
+    w.Add(f.sec, f.usec, f.bytes);
+    if (i == 2 || i == 4) w.AddRawRecord(f.sec, f.usec, 0, 60, {});
+  }
+  return w.bytes();
+}
+
+// basic in a file whose header says snaplen 80, with every record as long as its frame (the
+// 4th and 5th, with payload, are longer than 80).
+ByteVec CaplenOverSnaplen() {
+  PcapWriter w({.snaplen = 80});
+  for (const TimedFrame& f : BasicFrames()) {
+    const auto size = static_cast<std::uint32_t>(f.bytes.size());
+    w.AddRawRecord(f.sec, f.usec, size, size, f.bytes);
+  }
+  return w.bytes();
+}
+
+// basic's first 4 records, then a record claiming 300000 captured bytes (above 256 KiB) that
+// really holds the 5th frame, then the rest.
+ByteVec CaplenOver256k() {
+  const std::vector<TimedFrame> frames = BasicFrames();
+  PcapWriter w;
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const TimedFrame& f = frames[i];
+    if (i == 4) {
+      w.AddRawRecord(f.sec, f.usec, 300000, 300000, f.bytes);
+    } else {
+      w.Add(f.sec, f.usec, f.bytes);
+    }
+  }
+  return w.bytes();
+}
+
+// basic_pcapng's first 5 packets, then an enhanced packet block whose total length (30) is not
+// a multiple of 4, then the other packets.
+ByteVec PcapngBadBlockLen() {
+  const std::vector<TimedFrame> frames = BasicFrames();
+  PcapngWriter head;
+  const std::uint32_t eth = head.AddInterface(1, 262144, 9);
+  AppendFrames(head, eth, std::vector<TimedFrame>(frames.begin(), frames.begin() + 5));
+  PcapngWriter all;
+  AppendFrames(all, all.AddInterface(1, 262144, 9), frames);
+  ByteVec out = head.bytes();
+  // Type 6 (EPB), total length 30 (little-endian), 18 zero bytes of body, the length again.
+  ByteVec bad = {6, 0, 0, 0, 30, 0, 0, 0};
+  bad.resize(26, 0);
+  bad.insert(bad.end(), {30, 0, 0, 0});
+  out.insert(out.end(), bad.begin(), bad.end());
+  out.insert(out.end(), all.bytes().begin() + static_cast<std::ptrdiff_t>(head.bytes().size()),
+             all.bytes().end());
+  return out;
+}
+
+// ---- End of the damaged capture files.
+
 ByteVec NotACapture() {
   return ToBytes(
       "This is a plain text file, not a packet capture.\n"
@@ -719,6 +784,113 @@ ByteVec DataAfterFin() {
   return ToPcap(c.frames());
 }
 
+// ---------------------------------------------------------------- large captures (limits)
+
+// The dotted IPv4 address 10.a.b.c for a counter n < 2^24.
+std::string TenNet(std::uint32_t n) {
+  return "10." + std::to_string(n >> 16 & 0xff) + "." + std::to_string(n >> 8 & 0xff) + "." +
+         std::to_string(n & 0xff);
+}
+
+// One record per SYN, 10 us apart, each from its own address: 1,000,000 connections that never
+// send data (about 70 MB).
+ByteVec SynFlood() {
+  constexpr std::uint32_t kSyns = 1000000;
+  PcapWriter w;
+  const EthSpec eth;
+  for (std::uint32_t i = 0; i < kSyns; ++i) {
+    const IpSpec ip{.src = TenNet(i + 1), .dst = "192.0.2.80"};
+    const TcpSpec tcp{.sport = static_cast<std::uint16_t>(1024 + i % 60000),
+                      .dport = 80,
+                      .seq = i * 2654435761u,
+                      .flags = kSyn};
+    const std::uint64_t usec = std::uint64_t{i} * 10;
+    w.Add(kT0 + static_cast<std::int64_t>(usec / 1000000),
+          static_cast<std::uint32_t>(usec % 1000000), Ethernet(eth, BuildTcp(ip, tcp)));
+  }
+  return w.bytes();
+}
+
+// Writes the frames that `step` adds to each connection in turn, stamped 10 us apart from
+// `usec` on (which it advances).
+template <typename Step>
+void RoundRobin(std::vector<Conversation>& convs, PcapWriter& w, std::uint64_t& usec,
+                const Step& step) {
+  for (std::size_t i = 0; i < convs.size(); ++i) {
+    Conversation& c = convs[i];
+    const std::size_t before = c.frames().size();
+    step(c, i);
+    for (std::size_t k = before; k < c.frames().size(); ++k) {
+      w.Add(kT0 + static_cast<std::int64_t>(usec / 1000000),
+            static_cast<std::uint32_t>(usec % 1000000), c.frames()[k].bytes);
+      usec += 10;
+    }
+  }
+}
+
+// 32 connections that each send 2 MiB in 1448-byte segments with a 52-byte hole in front of
+// every segment (never filled), round-robin, then FIN: about 70 MB, all of it out of order.
+ByteVec HoleFlood() {
+  constexpr std::uint16_t kFlows = 32;
+  constexpr std::uint32_t kSegments = 1449;  // 1449 * 1448 bytes: just over 2 MiB per flow
+  constexpr std::uint32_t kStride = 1500;
+  constexpr std::uint32_t kSegment = 1448;
+  std::vector<Conversation> convs;
+  for (std::uint16_t f = 0; f < kFlows; ++f) convs.push_back(Conv(30000 + f));
+  PcapWriter w;
+  std::uint64_t usec = 0;
+  RoundRobin(convs, w, usec, [](Conversation& c, std::size_t) { c.Handshake(); });
+  const EthSpec eth;
+  for (std::uint32_t k = 0; k < kSegments; ++k) {
+    for (std::uint16_t f = 0; f < kFlows; ++f) {
+      const IpSpec ip{.src = std::string(kDefaultClientIp), .dst = std::string(kDefaultServerIp)};
+      const std::uint32_t offset = k * kStride + (kStride - kSegment);
+      const TcpSpec tcp{
+          .sport = static_cast<std::uint16_t>(30000 + f),
+          .dport = kDefaultServerPort,
+          .seq = kClientIsn + 1 + offset,
+          .ack = kServerIsn + 1,
+          .flags = kAck,
+          .payload = ByteVec(kSegment, static_cast<std::uint8_t>('A' + (k + f) % 26))};
+      w.Add(kT0 + static_cast<std::int64_t>(usec / 1000000),
+            static_cast<std::uint32_t>(usec % 1000000), Ethernet(eth, BuildTcp(ip, tcp)));
+      usec += 10;
+    }
+  }
+  RoundRobin(convs, w, usec, [](Conversation& c, std::size_t) {
+    c.SetClientNext(std::int64_t{kSegments} * kStride);
+    c.ClientFin(false);
+  });
+  return w.bytes();
+}
+
+// 10,000 connections (client ports 20000-29999) open at once: every handshake, then three
+// rounds of a request and a response on each connection in turn, then every close. 20,000
+// flows, each holding text that names its connection and round.
+ByteVec Concurrent10k() {
+  constexpr std::uint16_t kConnections = 10000;
+  std::vector<Conversation> convs;
+  convs.reserve(kConnections);
+  for (std::uint16_t i = 0; i < kConnections; ++i) convs.push_back(Conv(20000 + i));
+  PcapWriter w;
+  std::uint64_t usec = 0;
+  RoundRobin(convs, w, usec, [](Conversation& c, std::size_t) { c.ClientSyn(); });
+  RoundRobin(convs, w, usec, [](Conversation& c, std::size_t) { c.ServerSynAck(); });
+  RoundRobin(convs, w, usec, [](Conversation& c, std::size_t) { c.ClientAck(); });
+  for (int r = 0; r < 3; ++r) {
+    const std::string round = std::to_string(r);
+    RoundRobin(convs, w, usec, [&round](Conversation& c, std::size_t i) {
+      c.ClientSends("GET /conn/" + std::to_string(i) + "/round/" + round + " HTTP/1.1\r\n\r\n");
+    });
+    RoundRobin(convs, w, usec, [&round](Conversation& c, std::size_t i) {
+      c.ServerSends("connection " + std::to_string(i) + " answers round " + round + "\n");
+    });
+  }
+  RoundRobin(convs, w, usec, [](Conversation& c, std::size_t) { c.ClientFin(); });
+  RoundRobin(convs, w, usec, [](Conversation& c, std::size_t) { c.ServerFin(); });
+  return w.bytes();
+}
+
 constexpr std::array kScenarios{
     Scenario{"many_packets", "one connection of 6000 client segments of 100 bytes (progress line)",
              ManyPackets},
@@ -874,6 +1046,24 @@ constexpr std::array kScenarios{
         "bad_caplen",
         "basic with the 4th record's caplen set to 0x7fffffff after 3 good records; a read error",
         BadCaplen},
+    // Damaged capture files (issue #7 item 6).
+    Scenario{"zero_caplen",
+             "basic with zero-length records after its 3rd and 5th records; basic's flows, then "
+             "an error naming the first one's offset (234)",
+             ZeroCaplen},
+    Scenario{"caplen_over_snaplen",
+             "basic in a file with snaplen 80 whose data records are longer; flows cut to what "
+             "libpcap keeps (80 bytes of each frame), then an error naming the first long record",
+             CaplenOverSnaplen},
+    Scenario{"caplen_over_256k",
+             "basic with the 5th record's caplen 300000 (above 256 KiB); the first 4 records' "
+             "data, then an error naming its offset (331)",
+             CaplenOver256k},
+    Scenario{"pcapng_bad_block_len",
+             "basic_pcapng with a block of total length 30 after 5 packets; those packets' data, "
+             "then an error naming the block's offset",
+             PcapngBadBlockLen},
+    // End of the damaged capture files.
     Scenario{"not_a_capture", "a text file; an unknown-format error, no flows", NotACapture},
     Scenario{"empty", "a pcap header with no records; no flows, an empty report", Empty},
     Scenario{
@@ -898,6 +1088,25 @@ constexpr std::array kScenarios{
              MixedPcapng},
 };
 
+// Captures of tens of megabytes for the memory and descriptor limits (tests/regress/
+// run_limits.sh). They are made by name but left out of --list, so the tests that turn every
+// listed scenario into seeds or compare it with tcpflow 1.6.1 do not grow by 150 MB.
+constexpr std::array kLargeScenarios{
+    Scenario{"syn_flood",
+             "1,000,000 SYNs, each from its own address, 10 us apart, no data; no flow files, "
+             "flow_cap_closed counted",
+             SynFlood},
+    Scenario{"hole_flood",
+             "32 connections (ports 30000-30031) sending 2 MiB each, a 52-byte hole never filled "
+             "before every 1448-byte segment, round-robin; out_of_order_limit_holes counted",
+             HoleFlood},
+    Scenario{"concurrent10k",
+             "10,000 connections (ports 20000-29999) open at once: all handshakes, 3 rounds of "
+             "request/response round-robin, then all FINs; 20,000 flows, same output with "
+             "ulimit -n 64",
+             Concurrent10k},
+};
+
 std::vector<Scenario> AllScenarios() {
   std::vector<Scenario> all;
   for (auto area : {CoreScenarios(), FragmentScenarios(), EncapsulationScenarios(),
@@ -911,12 +1120,15 @@ const Scenario* Find(const std::vector<Scenario>& all, std::string_view name) {
   for (const Scenario& s : all) {
     if (s.name == name) return &s;
   }
+  for (const Scenario& s : kLargeScenarios) {
+    if (s.name == name) return &s;
+  }
   return nullptr;
 }
 
 int Usage() {
-  std::cerr
-      << "usage: gen_capture NAME OUTFILE | gen_capture --list | gen_capture --describe NAME\n";
+  std::cerr << "usage: gen_capture NAME OUTFILE | gen_capture --list | gen_capture --list-large |\n"
+               "       gen_capture --describe NAME\n";
   return 2;
 }
 
@@ -924,6 +1136,10 @@ int Run(const std::vector<std::string_view>& args) {
   const std::vector<Scenario> all = AllScenarios();
   if (args.size() == 1 && args[0] == "--list") {
     for (const Scenario& s : all) std::cout << s.name << '\n';
+    return 0;
+  }
+  if (args.size() == 1 && args[0] == "--list-large") {
+    for (const Scenario& s : kLargeScenarios) std::cout << s.name << '\n';
     return 0;
   }
   if (args.size() != 2) return Usage();

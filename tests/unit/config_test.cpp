@@ -458,6 +458,14 @@ TEST(ConfigTest, SettingValueErrors) {
   EXPECT_TRUE(Contains(ParseError({"-S", "packet-buffer-timeout=-1"}), "out of range"));
   EXPECT_TRUE(Contains(ParseError({"-S", "max_ooo_total="}), "-S max_ooo_total"));
   EXPECT_TRUE(Contains(ParseError({"-S", "max_ooo_per_flow=1k"}), "-S max_ooo_per_flow"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "max_flows=-5"}), "-S max_flows"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "max_flows=1e6"}), "-S max_flows"));
+}
+
+TEST(ConfigTest, MaxFlowsSetting) {
+  EXPECT_EQ(ParseOk({"-S", "max_flows=1000"}).reassembly.max_flows, 1000u);
+  EXPECT_EQ(ParseOk({"-S", "max_flows=0"}).reassembly.max_flows, 0u) << "0 = unlimited";
+  EXPECT_GT(Config{}.reassembly.max_flows, 0u) << "capped by default";
 }
 
 TEST(ConfigTest, BadNumbersAreErrors) {
@@ -559,10 +567,12 @@ TEST(ConfigTest, KnownSettingDefaultsMatchConfigDefaults) {
     EXPECT_EQ(config.reassembly.max_buffered_per_flow, defaults.reassembly.max_buffered_per_flow)
         << arg;
     EXPECT_EQ(config.reassembly.max_buffered_total, defaults.reassembly.max_buffered_total) << arg;
+    EXPECT_EQ(config.reassembly.max_flows, defaults.reassembly.max_flows) << arg;
     EXPECT_EQ(config.ip.fragment_timeout_sec, defaults.ip.fragment_timeout_sec) << arg;
     EXPECT_EQ(config.ip.max_fragment_datagrams, defaults.ip.max_fragment_datagrams) << arg;
     EXPECT_EQ(config.ip.max_fragment_bytes, defaults.ip.max_fragment_bytes) << arg;
     EXPECT_EQ(config.shard.index, defaults.shard.index) << arg;
+    EXPECT_EQ(config.output.writer_threads, defaults.output.writer_threads) << arg;
     EXPECT_EQ(config.shard.count, defaults.shard.count) << arg;
     EXPECT_FALSE(setting.help.empty());
     EXPECT_FALSE(setting.owner.empty());
@@ -615,6 +625,16 @@ TEST(ConfigTest, UsageLinesFitEightyColumns) {
     EXPECT_LE(end - start, 80u) << more.substr(start, end - start);
     start = end + 1;
   }
+}
+
+// Issue #7 item 7: -T templates that would write outside the output directory, and bad
+// tokens, are refused while the options are parsed.
+TEST(ConfigTest, TemplateOutsideTheOutputDirectoryIsRefused) {
+  EXPECT_TRUE(Contains(ParseError({"-T", "../x%A", "-r", "f.pcap"}), "'..' component"));
+  EXPECT_TRUE(Contains(ParseError({"-T/etc/%A"}), "starts with '/'"));
+  EXPECT_TRUE(Contains(ParseError({"-T", "a/../../%A"}), "output directory"));
+  EXPECT_TRUE(Contains(ParseError({"-T", "%Q"}), "unknown token '%Q'"));
+  EXPECT_EQ(ParseOk({"-T", "..x/%A..", "-Fk"}).output.filename_template, "%K/..x/%A..%C%c");
 }
 
 }  // namespace

@@ -361,5 +361,43 @@ TEST(FilenameTemplateTest, IsoTimeAgreesWithGmtime) {
   }
 }
 
+// Issue #7 item 7: a template cannot name a file outside the output directory.
+TEST(FilenameTemplateTest, TemplatesLeavingTheOutputDirectoryAreRefused) {
+  const char* const refused[] = {"/etc/%A",     "/%A",       "../%A",    "..",
+                                 "a/../%A",     "%A/..",     "a/..",     "../../etc/passwd%c",
+                                 "%K/../../%A", "//x%A%C%c", "x/../../y"};
+  for (const char* text : refused) {
+    std::string error;
+    EXPECT_FALSE(FilenameTemplate::Parse(text, &error).has_value()) << text;
+    EXPECT_NE(error.find("output directory"), std::string::npos) << text << ": " << error;
+    EXPECT_EQ(error.rfind("invalid filename template '" + std::string(text) + "': ", 0), 0u)
+        << error;
+  }
+  // Dots that are not a whole ".." component are ordinary characters.
+  const NameFields f = Fields();
+  EXPECT_EQ(Expand("...%A", f), "...192.168.001.002");
+  EXPECT_EQ(Expand("%A..%B/.x/./a..", f), "192.168.001.002..010.000.000.001/.x/./a..");
+  EXPECT_EQ(Expand(".%c", f, 1), ".1");
+}
+
+// Tokens that expand to nothing cannot make a ".." component or a leading '/' either.
+TEST(FilenameTemplateTest, EmptyTokensCannotLeaveTheOutputDirectory) {
+  NameFields f = Fields();  // untagged: %V and %v are empty
+  EXPECT_EQ(Expand("%V/etc/%A", f), "_etc/192.168.001.002");
+  EXPECT_EQ(Expand("%v%V/x", f), "_x");
+  EXPECT_EQ(Expand("..%V/%A", f), "__/192.168.001.002");
+  EXPECT_EQ(Expand("x/.%C.%c/%A", f), "x/__/192.168.001.002");
+  EXPECT_EQ(Expand("x/.%C.%c/%A", f, 2), "x/.c.2/192.168.001.002");
+  EXPECT_EQ(Expand("%A/..%v", f), "192.168.001.002/__");
+  f.key.vlan = 7;
+  EXPECT_EQ(Expand("%V/etc/%A", f), "--/etc/192.168.001.002");
+  EXPECT_EQ(Expand("..%V/%A", f), "..--/192.168.001.002");
+  // The check covers only what ExpandInto appends, not what was in the buffer before.
+  const FilenameTemplate t = MustParse("%V/x");
+  std::string out = "../prefix/";
+  t.ExpandInto(Fields(), 0, out);
+  EXPECT_EQ(out, "../prefix/_x");
+}
+
 }  // namespace
 }  // namespace tcpflow

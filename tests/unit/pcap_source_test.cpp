@@ -370,6 +370,60 @@ std::string OffsetText(std::size_t offset) {
   return ": bad pcapng block at offset " + std::to_string(offset) + ": ";
 }
 
+std::string RecordText(std::size_t offset) {
+  return ": bad pcap record at offset " + std::to_string(offset) + ": ";
+}
+
+// A classic pcap built by hand, also in the modified format (magic a1b2cd34, 24-byte record
+// headers) that testing::PcapWriter does not write.
+class ClassicFile {
+ public:
+  ClassicFile(const testing::PcapOptions& opts, bool modified)
+      : big_endian_(opts.big_endian), modified_(modified) {
+    Put32(modified ? 0xa1b2cd34u : opts.nanosecond ? 0xa1b23c4du : 0xa1b2c3d4u);
+    Put16(2);
+    Put16(4);
+    Put32(0);
+    Put32(0);
+    Put32(opts.snaplen);
+    Put32(opts.linktype);
+  }
+  // A record whose caplen field is `caplen_field`, followed by `data`.
+  void Record(std::uint32_t caplen_field, const ByteVec& data) {
+    Put32(static_cast<std::uint32_t>(kT0 + records_++));
+    Put32(0);
+    Put32(caplen_field);
+    Put32(static_cast<std::uint32_t>(data.size()));
+    if (modified_) {
+      Put32(2);  // interface index
+      Put16(0x0800);
+      bytes_.push_back(0);  // packet type
+      bytes_.push_back(0);  // padding
+    }
+    bytes_.insert(bytes_.end(), data.begin(), data.end());
+  }
+  void Cut(std::size_t size) { bytes_.resize(size); }
+  const ByteVec& bytes() const { return bytes_; }
+  std::size_t size() const { return bytes_.size(); }
+
+ private:
+  void Put16(std::uint16_t v) {
+    for (int i = 0; i < 2; ++i) {
+      bytes_.push_back(static_cast<std::uint8_t>(v >> (big_endian_ ? 8 - 8 * i : 8 * i)));
+    }
+  }
+  void Put32(std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) {
+      bytes_.push_back(static_cast<std::uint8_t>(v >> (big_endian_ ? 24 - 8 * i : 8 * i)));
+    }
+  }
+
+  bool big_endian_;
+  bool modified_;
+  int records_ = 0;
+  ByteVec bytes_;
+};
+
 // ------------------------------------------------------------------------------ classic pcap
 
 TEST(PcapSourceTest, ClassicPcapInBothByteOrdersAndResolutions) {
@@ -408,7 +462,7 @@ TEST(PcapSourceTest, ClassicPcapLinkTypeIsOnEveryPacket) {
   EXPECT_EQ(r.packets[0].link_type, kDltRaw);
 }
 
-TEST(PcapSourceTest, PlainPcapErrorsKeepLibpcapsWords) {
+TEST(PcapSourceTest, PlainPcapErrorsNameTheRecordOffset) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
   // A record cut short.
@@ -419,7 +473,10 @@ TEST(PcapSourceTest, PlainPcapErrorsKeepLibpcapsWords) {
   ReadResult r = ReadAll(truncated);
   EXPECT_EQ(r.packets.size(), 1u);
   EXPECT_EQ(r.last, PcapSource::Status::kError);
-  EXPECT_EQ(r.error.rfind(truncated + ": truncated dump file; tried to read ", 0), 0u) << r.error;
+  const std::size_t frame_size = w.bytes().size() - w.record_offsets()[1] - 16;
+  EXPECT_EQ(r.error, truncated + RecordText(w.record_offsets()[1]) +
+                         "truncated dump file; tried to read " + std::to_string(frame_size) +
+                         " captured bytes, only got " + std::to_string(frame_size - 10));
 
   // An absurd captured length.
   testing::PcapWriter bad = ClassicPcap(1);
@@ -427,8 +484,8 @@ TEST(PcapSourceTest, PlainPcapErrorsKeepLibpcapsWords) {
   const std::string caplen = dir.Write("caplen.pcap", bad.bytes());
   r = ReadAll(caplen);
   EXPECT_EQ(r.packets.size(), 1u);
-  EXPECT_EQ(r.error, caplen +
-                         ": invalid packet capture length 3925868813, bigger than snaplen of "
+  EXPECT_EQ(r.error, caplen + RecordText(bad.record_offsets()[1]) +
+                         "invalid packet capture length 3925868813, bigger than snaplen of "
                          "262144");
 
   r = ReadAll(dir.Write("junk.pcap", testing::ToBytes("this is not a capture file")));
@@ -439,6 +496,119 @@ TEST(PcapSourceTest, PlainPcapErrorsKeepLibpcapsWords) {
   ASSERT_EQ(::mkdir(sub.c_str(), 0700), 0);
   r = ReadAll(sub);
   EXPECT_EQ(r.open_error, sub + ": error reading dump file: Is a directory");
+}
+
+// The same damage after three good records, in every classic variant libpcap reads (both byte
+// orders, both resolutions, the modified format's 24-byte record headers) and compressed: the
+// offset is that of the bad record in the capture as read.
+TEST(PcapSourceTest, BadRecordOffsetsInEveryClassicVariant) {
+  struct Variant {
+    const char* name;
+    testing::PcapOptions opts;
+    bool modified;
+    bool gzip;
+  };
+  const Variant variants[] = {
+      {"little-endian us", {}, false, false},
+      {"big-endian", {.big_endian = true}, false, false},
+      {"nanosecond", {.nanosecond = true}, false, false},
+      {"big-endian ns", {.big_endian = true, .nanosecond = true}, false, false},
+      {"modified", {}, true, false},
+      {"gzip big-endian", {.big_endian = true}, false, true},
+      {"gzip modified", {}, true, true},
+  };
+  struct Damage {
+    const char* name;
+    std::uint32_t caplen_field;  // of the 4th record
+    std::size_t keep;            // bytes of the 4th record kept (0 = all)
+    const char* why;
+  };
+  const Damage damages[] = {
+      {"cut in the data", 60, 30,
+       "truncated dump file; tried to read 60 captured bytes, only got "},
+      {"cut in the header", 60, 5, "truncated dump file; tried to read "},
+      // (libpcap adds 14 to the snapshot length of a modified-format Ethernet file.)
+      {"caplen above 256 KiB", 300000, 0, "invalid packet capture length 300000, bigger than "},
+  };
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  for (const Variant& v : variants) {
+    for (const Damage& d : damages) {
+      SCOPED_TRACE(std::string(v.name) + ", " + d.name);
+      ClassicFile f(v.opts, v.modified);
+      for (int i = 0; i < 3; ++i) {
+        const ByteVec frame = EthFrame(TcpPacket(static_cast<std::uint16_t>(2000 + i), 80, "x"));
+        f.Record(frame.size(), frame);
+      }
+      const std::size_t bad_at = f.size();
+      f.Record(d.caplen_field, ByteVec(60, 0x42));
+      if (d.keep > 0) f.Cut(bad_at + d.keep);
+      const std::string path = dir.Write("v.pcap", v.gzip ? Gzip(f.bytes()) : f.bytes());
+      const ReadResult r = ReadAll(path);
+      ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
+      EXPECT_EQ(r.packets[2].data, EthFrame(TcpPacket(2002, 80, "x")));
+      EXPECT_EQ(r.last, PcapSource::Status::kError);
+      const std::string expected = path + RecordText(bad_at) + d.why;
+      EXPECT_EQ(r.error.substr(0, expected.size()), expected) << r.error;
+    }
+  }
+}
+
+// A zero-length record is skipped and the file read on; the end of the file then fails once,
+// naming the first such record and counting the others.
+TEST(PcapSourceTest, ZeroLengthRecordsAreSkippedThenReported) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  for (const bool big_endian : {false, true}) {
+    SCOPED_TRACE(big_endian ? "big-endian" : "little-endian");
+    testing::PcapWriter w({.big_endian = big_endian});
+    w.Add(kT0, 0, EthFrame(TcpPacket(1, 80, "one")));
+    w.AddRawRecord(kT0 + 1, 0, 0, 60, {});
+    w.Add(kT0 + 2, 0, EthFrame(TcpPacket(2, 80, "two")));
+    w.AddRawRecord(kT0 + 3, 0, 0, 0, {});
+    w.AddRawRecord(kT0 + 4, 0, 0, 0, {});
+    w.Add(kT0 + 5, 0, EthFrame(TcpPacket(3, 80, "three")));
+    const std::string path = dir.Write("zero.pcap", w.bytes());
+    const ReadResult r = ReadAll(path);
+    ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
+    EXPECT_EQ(r.packets[1].data, EthFrame(TcpPacket(2, 80, "two")));
+    EXPECT_EQ(r.packets[2].data, EthFrame(TcpPacket(3, 80, "three")));
+    EXPECT_EQ(r.last, PcapSource::Status::kError);
+    EXPECT_EQ(r.error, path + ": zero-length record at offset " +
+                           std::to_string(w.record_offsets()[1]) +
+                           " skipped (and 2 more damaged records after it)");
+  }
+  // Filtered-out packets do not hide one.
+  testing::PcapWriter one;
+  one.AddRawRecord(kT0, 0, 0, 60, {});
+  one.Add(kT0 + 1, 0, EthFrame(TcpPacket(1, 80, "one")));
+  const std::string path = dir.Write("one.pcap", one.bytes());
+  const ReadResult r = ReadAll(path, "port 9");
+  EXPECT_TRUE(r.packets.empty());
+  EXPECT_EQ(r.error, path + ": zero-length record at offset 24 skipped");
+}
+
+// A record longer than the file's snapshot length (but within 256 KiB) comes out cut to it,
+// as libpcap hands it; the records after it are read; the end of the file reports it.
+TEST(PcapSourceTest, RecordAboveTheSnapshotLengthIsCutThenReported) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  testing::PcapWriter w({.snaplen = 100});
+  w.Add(kT0, 0, EthFrame(TcpPacket(1, 80, "one")));
+  const ByteVec big = EthFrame(TcpPacket(2, 80, std::string(100, 'b')));
+  w.AddRawRecord(kT0 + 1, 0, static_cast<std::uint32_t>(big.size()),
+                 static_cast<std::uint32_t>(big.size()), big);
+  w.Add(kT0 + 2, 0, EthFrame(TcpPacket(3, 80, "three")));
+  const std::string path = dir.Write("big.pcap", w.bytes());
+  const ReadResult r = ReadAll(path);
+  ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
+  EXPECT_EQ(r.packets[1].data, ByteVec(big.begin(), big.begin() + 100));
+  EXPECT_EQ(r.packets[2].data, EthFrame(TcpPacket(3, 80, "three")));
+  EXPECT_EQ(r.last, PcapSource::Status::kError);
+  EXPECT_EQ(r.error, path + ": record at offset " + std::to_string(w.record_offsets()[1]) +
+                         " has " + std::to_string(big.size()) +
+                         " captured bytes, more than the snapshot length 100; the rest was "
+                         "dropped");
 }
 
 // ------------------------------------------------------------------------------------ pcapng
@@ -618,6 +788,55 @@ TEST(PcapSourceTest, BrokenBlocksNameTheFileAndOffset) {
     const std::string path = dir.Write("broken.pcapng", f.bytes());
     const ReadResult r = ReadAll(path);
     EXPECT_EQ(r.packets.size(), 2u);
+    EXPECT_EQ(r.last, PcapSource::Status::kError);
+    EXPECT_EQ(r.error, path + OffsetText(bad_at) + c.why);
+  }
+}
+
+// The same with one link type, which libpcap reads until it stops; our reader then says where.
+TEST(PcapSourceTest, BrokenBlocksInASingleLinkTypeFile) {
+  struct Case {
+    const char* name;
+    void (*damage)(NgFile&);
+    const char* why;
+  };
+  const Case cases[] = {
+      {"short", [](NgFile& f) { f.RawBlock(6, 8, {}, 8); }, "block length 8 is less than 12"},
+      {"unaligned", [](NgFile& f) { f.RawBlock(6, 30, ByteVec(16, 0), 30); },
+       "block length 30 is not a multiple of 4"},
+      {"past the end", [](NgFile& f) { f.RawBlock(6, 1000, ByteVec(20, 0), 1000); },
+       "block length 1000 goes past the end of the file"},
+      {"skipped past the end", [](NgFile& f) { f.RawBlock(0x77, 1000, ByteVec(20, 0), 1000); },
+       "block length 1000 goes past the end of the file"},
+      {"trailer", [](NgFile& f) { f.RawBlock(6, 44, ByteVec(32, 0), 48); },
+       "trailing block length 48 differs from the block length 44"},
+      {"skipped trailer", [](NgFile& f) { f.RawBlock(0x77, 16, ByteVec(4, 0), 20); },
+       "trailing block length 20 differs from the block length 16"},
+      {"caplen past block", [](NgFile& f) { f.Enhanced(0, 0, ByteVec(8, 1), 200); },
+       "captured length 200 goes past the end of the block"},
+      {"caplen huge", [](NgFile& f) { f.Enhanced(0, 0, ByteVec(8, 1), 300000); },
+       "captured length 300000 is above 262144"},
+      {"cut header",
+       [](NgFile& f) {
+         f.Append(ByteVec{6, 0, 0});
+       },
+       "the file ends inside a block header"},
+  };
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    NgFile f;
+    f.Section(false);
+    f.Interface(1);
+    f.Enhanced(0, kT0 * 1000000ull, EthFrame(TcpPacket(1, 2, "one")));
+    f.Enhanced(0, kT0 * 1000000ull, EthFrame(TcpPacket(1, 2, "two")));
+    const std::size_t bad_at = f.size();
+    c.damage(f);
+    const std::string path = dir.Write("broken1.pcapng", f.bytes());
+    const ReadResult r = ReadAll(path);
+    ASSERT_EQ(r.packets.size(), 2u) << r.open_error << r.error;
+    EXPECT_EQ(r.packets[1].data, EthFrame(TcpPacket(1, 2, "two")));
     EXPECT_EQ(r.last, PcapSource::Status::kError);
     EXPECT_EQ(r.error, path + OffsetText(bad_at) + c.why);
   }

@@ -43,8 +43,8 @@ class DemuxHarness {
     ip.src = IpAddress::V4(from_client ? kClientIp : kServerIp);
     ip.dst = IpAddress::V4(from_client ? kServerIp : kClientIp);
     TcpLayer tcp;
-    tcp.src_port = from_client ? 34567 : 80;
-    tcp.dst_port = from_client ? 80 : 34567;
+    tcp.src_port = from_client ? client_port_ : 80;
+    tcp.dst_port = from_client ? 80 : client_port_;
     const std::uint32_t isn = use_override ? isn_override : IsnOf(from_client);
     tcp.flags = flags;
     // A SYN occupies the ISN; data starts at ISN+1.
@@ -73,6 +73,8 @@ class DemuxHarness {
   }
   void Finish() { demux_.CloseAll(); }
   void Advance(std::int64_t seconds) { now_ += seconds; }
+  // Later segments belong to the connection from this client port (default 34567).
+  void UsePort(std::uint16_t port) { client_port_ = port; }
 
   std::uint32_t IsnOf(bool client) const { return client ? isn_ : isn_ ^ 0x5555u; }
   std::string File(const std::string& name) const {
@@ -104,6 +106,7 @@ class DemuxHarness {
   TcpDemux demux_;
   LinkLayer link_;
   std::uint32_t isn_;
+  std::uint16_t client_port_ = 34567;
   std::int64_t now_ = 1600000000;
   std::vector<std::vector<std::uint8_t>> payloads_;
 };
@@ -331,6 +334,63 @@ TEST_P(TcpDemuxTest, TapSeesSegmentsInArrivalOrderBeforeReassembly) {
   const std::vector<std::string> want = {"34567:",     "80:",   "34567:",    "34567:CCCC",
                                          "34567:AAAA", "80:ZZ", "34567:BBBB"};
   EXPECT_EQ(tap.seen, want);
+}
+
+// The client-to-server file name of the connection from `port`.
+std::string ClientFile(std::uint16_t port) {
+  return "192.168.001.002." + std::to_string(port) + "-010.000.000.001.00080";
+}
+
+TEST_P(TcpDemuxTest, FlowCapClosesLeastRecentlyActiveFlowAndCountsIt) {
+  config_.max_flows = 2;
+  DemuxHarness h(config_, isn());
+  h.UsePort(40001);
+  h.Client(0, "", kTcpSyn);
+  h.Client(0, "AAAA");
+  h.UsePort(40002);
+  h.Client(0, "", kTcpSyn);
+  h.Client(0, "BBBB");
+  h.UsePort(40001);
+  h.Client(4, "aaaa");  // 40001 is now the more recently active flow
+  h.UsePort(40003);
+  h.Client(0, "", kTcpSyn);  // the table is full: 40002 is closed first
+  h.Client(0, "CCCC");
+  EXPECT_EQ(h.anomalies().Get(Anomaly::kFlowCapClosed), 1u);
+  EXPECT_EQ(h.table().size(), 2u);
+  EXPECT_EQ(h.table().peak_size(), 2u);
+  EXPECT_EQ(h.File(ClientFile(40002)), "BBBB") << "closed flows are written out normally";
+  h.UsePort(40001);
+  h.Client(8, "2222");  // still the same flow: no counter file
+  h.Finish();
+  EXPECT_EQ(h.File(ClientFile(40001)), "AAAAaaaa2222");
+  EXPECT_EQ(h.File(ClientFile(40003)), "CCCC");
+  EXPECT_EQ(h.Names().size(), 3u);
+  EXPECT_EQ(h.anomalies().Get(Anomaly::kFlowCapClosed), 1u);
+}
+
+TEST_P(TcpDemuxTest, FlowCapBoundsTheTableUnderASynFlood) {
+  config_.max_flows = 100;
+  DemuxHarness h(config_, isn());
+  for (std::uint16_t port = 1000; port < 6000; ++port) {
+    h.UsePort(port);
+    h.Client(0, "", kTcpSyn);
+  }
+  EXPECT_EQ(h.table().size(), 100u);
+  EXPECT_EQ(h.table().peak_size(), 100u);
+  EXPECT_EQ(h.table().total_created(), 5000u);
+  EXPECT_EQ(h.anomalies().Get(Anomaly::kFlowCapClosed), 4900u);
+  EXPECT_TRUE(h.Names().empty()) << "flows without data write no file";
+}
+
+TEST_P(TcpDemuxTest, ZeroFlowCapMeansUnlimited) {
+  config_.max_flows = 0;
+  DemuxHarness h(config_, isn());
+  for (std::uint16_t port = 1000; port < 1300; ++port) {
+    h.UsePort(port);
+    h.Client(0, "", kTcpSyn);
+  }
+  EXPECT_EQ(h.table().size(), 300u);
+  EXPECT_EQ(h.anomalies().Get(Anomaly::kFlowCapClosed), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Isns, TcpDemuxTest,

@@ -1,0 +1,430 @@
+// async_output_fs.cpp: write gathering and background writer threads behind OutputFs.
+#include "async_output_fs.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+
+namespace tcpflow {
+namespace {
+
+constexpr std::size_t kChunkBytes = 256 * 1024;  // the largest single write
+// A file's buffer moves to a whole chunk once it holds this much (small flows keep small
+// buffers); used chunks come back from the writers for reuse instead of going to malloc.
+constexpr std::size_t kChunkAfterBytes = 16 * 1024;
+constexpr std::size_t kMaxSpareChunks = 32;
+// Operations go to a writer in batches, so the hand-over (a lock and a wake-up) is paid once
+// for many small files.
+constexpr std::size_t kBatchOps = 64;
+constexpr std::size_t kBatchBytes = 1024 * 1024;
+// Buffered plus queued bytes; beyond this the packet thread waits for the writers.
+constexpr std::size_t kBudgetBytes = 32 * 1024 * 1024;
+constexpr std::uint64_t kWriterBits = 3;  // tickets: seq << 3 | writer
+static_assert(AsyncOutputFs::kMaxWriters == (1u << kWriterBits));
+
+std::string ParentOf(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::uint64_t NameHash(const std::string& path) {
+  return std::hash<std::string>{}(path);
+}
+
+}  // namespace
+
+AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers) {
+  // Each writer needs a descriptor of its own: -f 1 means one writer.
+  const std::size_t count = std::clamp<std::size_t>(
+      std::min(writers, std::max<std::size_t>(1, max_open)), 1, kMaxWriters);
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto writer = std::make_unique<Writer>();
+    // The budget split as evenly as it goes.
+    writer->budget = std::max<std::size_t>(1, max_open / count + (i < max_open % count ? 1 : 0));
+    writer->fs = std::make_unique<PosixOutputFs>(writer->budget);
+    writers_.push_back(std::move(writer));
+  }
+  for (auto& writer : writers_) {
+    Writer& w = *writer;
+    w.thread = std::thread([this, &w] { Run(w); });
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+AsyncOutputFs::~AsyncOutputFs() {
+  QueueAllPending();
+  for (auto& writer : writers_) Handover(*writer);
+  for (auto& writer : writers_) {
+    {
+      std::lock_guard<std::mutex> lock(writer->mutex);
+      writer->stop = true;
+    }
+    writer->wake.notify_one();
+  }
+  for (auto& writer : writers_) writer->thread.join();
+}
+
+// ---------------------------------------------------------------- writer threads
+
+void AsyncOutputFs::Run(Writer& writer) {
+  std::vector<Op> batch;
+  std::unique_lock<std::mutex> lock(writer.mutex);
+  for (;;) {
+    writer.wake.wait(lock, [&] { return writer.stop || !writer.queue.empty(); });
+    if (writer.queue.empty()) return;  // stop, and nothing left to do
+    batch.swap(writer.queue);
+    writer.busy = true;
+    lock.unlock();
+    std::size_t bytes = 0;
+    for (Op& op : batch) {
+      bytes += op.data.capacity();
+      // After a failure nothing more is written: the run is ending with an error.
+      std::string error;
+      if (writer.failed_seq.load(std::memory_order_relaxed) == UINT64_MAX &&
+          !Execute(writer, op, &error)) {
+        writer.failed_seq.store(op.seq, std::memory_order_release);
+        {
+          std::lock_guard<std::mutex> error_lock(error_mutex_);
+          if (first_error_.empty()) first_error_ = error;
+        }
+        failed_.store(true, std::memory_order_release);
+      }
+      writer.done_seq.store(op.seq, std::memory_order_release);
+      if (op.data.capacity() == kChunkBytes) ReturnChunk(std::move(op.data));
+    }
+    batch.clear();
+    lock.lock();
+    writer.queued_bytes -= bytes;
+    writer.busy = false;
+    writer.idle.notify_all();
+  }
+}
+
+bool AsyncOutputFs::Execute(Writer& writer, Op& op, std::string* error) {
+  PosixOutputFs& fs = *writer.fs;
+  if (op.id >= writer.inner.size()) writer.inner.resize(op.id + 1);
+  bool ok = false;
+  switch (op.kind) {
+    case Op::Kind::kCreateExclusive:
+    case Op::Kind::kCreateOrTruncate: {
+      FileId inner = 0;
+      const CreateStatus status = op.kind == Op::Kind::kCreateExclusive
+                                      ? fs.CreateExclusive(op.path, &inner)
+                                      : fs.CreateOrTruncate(op.path, &inner);
+      if (status == CreateStatus::kExists) {
+        // The packet thread saw the name free: something else made the file meanwhile.
+        *error = "cannot create " + op.path + ": another program created it during the run";
+        return false;
+      }
+      writer.inner[op.id] = inner;
+      ok = status == CreateStatus::kCreated;
+      break;
+    }
+    case Op::Kind::kWrite:
+      ok = fs.WriteAt(writer.inner[op.id], op.offset, Bytes(op.data.data(), op.data.size()));
+      break;
+    case Op::Kind::kClose:
+      ok = fs.Close(writer.inner[op.id], op.has_mtime ? &op.mtime : nullptr);
+      break;
+  }
+  if (!ok) *error = fs.error();
+  return ok;
+}
+
+// ---------------------------------------------------------------- the packet thread's side
+
+bool AsyncOutputFs::CheckFailed() {
+  if (!failed_.load(std::memory_order_acquire)) return false;
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  error_ = first_error_;
+  return true;
+}
+
+bool AsyncOutputFs::Usable(FileId id) {
+  if (id >= files_.size() || !files_[id].open) {
+    error_ = "internal error: bad file handle";
+    return false;
+  }
+  return !CheckFailed();
+}
+
+void AsyncOutputFs::Enqueue(Op op) {
+  op.seq = ++next_seq_;
+  Writer& writer = WriterOf(op.id);
+  writer.outbox_bytes += op.data.capacity();
+  writer.outbox.push_back(std::move(op));
+  if (writer.outbox.size() >= kBatchOps || writer.outbox_bytes >= kBatchBytes) Handover(writer);
+}
+
+void AsyncOutputFs::Handover(Writer& writer) {
+  if (writer.outbox.empty()) return;
+  {
+    std::unique_lock<std::mutex> lock(writer.mutex);
+    // Back-pressure: queued bytes (here and in the pending buffers) stay within the budget.
+    writer.idle.wait(lock, [&] {
+      return writer.queued_bytes == 0 ||
+             writer.queued_bytes + writer.outbox_bytes <= kBudgetBytes / (2 * writers_.size());
+    });
+    if (writer.queue.empty()) {
+      writer.queue.swap(writer.outbox);
+    } else {
+      for (Op& op : writer.outbox) writer.queue.push_back(std::move(op));
+      writer.outbox.clear();
+    }
+    writer.queued_bytes += writer.outbox_bytes;
+  }
+  writer.outbox_bytes = 0;
+  writer.wake.notify_one();
+}
+
+void AsyncOutputFs::QueuePending(FileId id) {
+  FileState& file = files_[id];
+  if (file.pending.empty()) return;
+  Op op;
+  op.kind = Op::Kind::kWrite;
+  op.id = id;
+  op.offset = file.pending_offset;
+  op.data = std::move(file.pending);
+  file.pending = {};
+  pending_capacity_ -= op.data.capacity();
+  Enqueue(std::move(op));
+}
+
+void AsyncOutputFs::QueueAllPending() {
+  for (FileId id : pending_ids_) {
+    if (id < files_.size()) QueuePending(id);
+  }
+  pending_ids_.clear();
+}
+
+bool AsyncOutputFs::WaitIdle() {
+  QueueAllPending();
+  for (auto& writer : writers_) Handover(*writer);
+  for (auto& writer : writers_) {
+    std::unique_lock<std::mutex> lock(writer->mutex);
+    writer->idle.wait(lock, [&] { return writer->queue.empty() && !writer->busy; });
+  }
+  return !CheckFailed();
+}
+
+std::vector<std::uint8_t> AsyncOutputFs::TakeChunk() {
+  {
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    if (!spare_chunks_.empty()) {
+      std::vector<std::uint8_t> chunk = std::move(spare_chunks_.back());
+      spare_chunks_.pop_back();
+      return chunk;
+    }
+  }
+  std::vector<std::uint8_t> chunk;
+  chunk.reserve(kChunkBytes);
+  return chunk;
+}
+
+void AsyncOutputFs::ReturnChunk(std::vector<std::uint8_t> chunk) {
+  chunk.clear();
+  std::lock_guard<std::mutex> lock(spare_mutex_);
+  if (spare_chunks_.size() < kMaxSpareChunks) spare_chunks_.push_back(std::move(chunk));
+}
+
+FileId AsyncOutputFs::NewHandle() {
+  FileId id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<FileId>(files_.size());
+    files_.emplace_back();
+  }
+  files_[id].open = true;
+  ++WriterOf(id).open_files;
+  return id;
+}
+
+bool AsyncOutputFs::IsFreshDir(const std::string& dir) {
+  auto found = fresh_dirs_.find(dir);
+  if (found != fresh_dirs_.end()) return found->second;
+  bool fresh = true;  // a folder that does not exist yet will be made by this run
+  if (DIR* handle = ::opendir(dir.c_str())) {
+    while (const dirent* entry = ::readdir(handle)) {
+      const std::string_view name = entry->d_name;
+      if (name != "." && name != "..") {
+        fresh = false;
+        break;
+      }
+    }
+    ::closedir(handle);
+  } else if (errno != ENOENT) {
+    fresh = false;  // cannot tell: look before each create
+  }
+  fresh_dirs_.emplace(dir, fresh);
+  return fresh;
+}
+
+OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind kind, FileId* id) {
+  if (CheckFailed()) return CreateStatus::kError;
+  // Folders are made here and now, so a path that cannot be a file fails at once.
+  const auto slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0 && !MakeDirs(path.substr(0, slash))) {
+    return CreateStatus::kError;
+  }
+  const std::uint64_t hash = NameHash(path);
+  const bool used = used_names_.count(hash) != 0;
+  if (kind == Op::Kind::kCreateExclusive) {
+    // A folder this run made is a taken name even in a folder that was empty.
+    bool look = !IsFreshDir(ParentOf(path)) || known_dirs_.count(path) != 0;
+    if (used) {
+      // Probably made by this run (or a hash collision): let the writers catch up, then look.
+      if (!WaitIdle()) return CreateStatus::kError;
+      look = true;
+    }
+    struct stat st {};
+    if (look && ::lstat(path.c_str(), &st) == 0) return CreateStatus::kExists;
+  } else if (used && !WaitIdle()) {
+    // The name's earlier file may have writes queued on another writer: they must land first.
+    return CreateStatus::kError;
+  }
+  used_names_.insert(hash);
+  *id = NewHandle();
+  Op op;
+  op.kind = kind;
+  op.id = *id;
+  op.path = path;
+  Enqueue(std::move(op));
+  return CreateStatus::kCreated;
+}
+
+OutputFs::CreateStatus AsyncOutputFs::CreateExclusive(const std::string& path, FileId* id) {
+  return Create(path, Op::Kind::kCreateExclusive, id);
+}
+
+OutputFs::CreateStatus AsyncOutputFs::CreateOrTruncate(const std::string& path, FileId* id) {
+  return Create(path, Op::Kind::kCreateOrTruncate, id);
+}
+
+bool AsyncOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
+  if (!Usable(id)) return false;
+  if (data.empty()) return true;
+  FileState& file = files_[id];
+  const bool contiguous = !file.pending.empty() &&
+                          offset == file.pending_offset + file.pending.size() &&
+                          file.pending.size() + data.size() <= kChunkBytes;
+  if (!contiguous) {
+    QueuePending(id);
+    file.pending_offset = offset;
+    pending_ids_.push_back(id);
+  }
+  const std::size_t capacity = file.pending.capacity();
+  const std::size_t size = file.pending.size() + data.size();
+  if (size > capacity && size >= kChunkAfterBytes) {
+    std::vector<std::uint8_t> chunk = TakeChunk();
+    chunk.assign(file.pending.begin(), file.pending.end());
+    file.pending.swap(chunk);
+  }
+  file.pending.insert(file.pending.end(), data.begin(), data.end());
+  pending_capacity_ += file.pending.capacity() - capacity;
+  if (file.pending.size() >= kChunkBytes) QueuePending(id);
+  if (pending_capacity_ > kBudgetBytes / 2) QueueAllPending();
+  // pending_ids_ may name a handle twice or one already queued; it is only a list to visit.
+  if (pending_ids_.size() > 2 * files_.size() + 1024) {
+    pending_ids_.erase(std::remove_if(pending_ids_.begin(), pending_ids_.end(),
+                                      [&](FileId f) { return files_[f].pending.empty(); }),
+                       pending_ids_.end());
+    std::sort(pending_ids_.begin(), pending_ids_.end());
+    pending_ids_.erase(std::unique(pending_ids_.begin(), pending_ids_.end()), pending_ids_.end());
+  }
+  return true;
+}
+
+std::optional<std::size_t> AsyncOutputFs::ReadAt(FileId id, std::uint64_t offset,
+                                                 std::span<std::uint8_t> out) {
+  if (!Usable(id) || !WaitIdle()) return std::nullopt;
+  Writer& writer = WriterOf(id);
+  std::lock_guard<std::mutex> lock(writer.mutex);
+  auto got = writer.fs->ReadAt(writer.inner[id], offset, out);
+  if (!got) error_ = writer.fs->error();
+  return got;
+}
+
+std::optional<std::size_t> AsyncOutputFs::ReadPath(const std::string& path, std::uint64_t offset,
+                                                   std::span<std::uint8_t> out) {
+  if (!WaitIdle()) return std::nullopt;
+  Writer& writer = *writers_.front();
+  std::lock_guard<std::mutex> lock(writer.mutex);
+  auto got = writer.fs->ReadPath(path, offset, out);
+  if (!got) error_ = writer.fs->error();
+  return got;
+}
+
+bool AsyncOutputFs::Close(FileId id, const Timeval* mtime) {
+  if (id >= files_.size() || !files_[id].open) return false;
+  QueuePending(id);
+  Op op;
+  op.kind = Op::Kind::kClose;
+  op.id = id;
+  if (mtime != nullptr) {
+    op.has_mtime = true;
+    op.mtime = *mtime;
+  }
+  Enqueue(std::move(op));
+  last_close_ticket_ = (next_seq_ << kWriterBits) | (id % writers_.size());
+  files_[id].open = false;
+  --WriterOf(id).open_files;
+  free_ids_.push_back(id);
+  return !CheckFailed();
+}
+
+std::optional<bool> AsyncOutputFs::CloseDone(std::uint64_t ticket) const {
+  if (ticket == 0) return true;
+  const Writer& writer = *writers_[ticket & ((1u << kWriterBits) - 1)];
+  const std::uint64_t seq = ticket >> kWriterBits;
+  if (writer.done_seq.load(std::memory_order_acquire) < seq) return std::nullopt;
+  return seq < writer.failed_seq.load(std::memory_order_acquire);
+}
+
+bool AsyncOutputFs::MakeDirs(const std::string& dir) {
+  if (dir.empty() || known_dirs_.count(dir) != 0) return true;
+  // A file this run created may be in the way with its create still queued: the writers
+  // catch up first, so the folder fails as it would with the file on disk.
+  for (std::size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+    if (used_names_.count(NameHash(dir.substr(0, slash))) != 0) {
+      if (!WaitIdle()) return false;
+      break;
+    }
+    if (slash == std::string::npos) break;
+  }
+  if (!dirs_.MakeDirs(dir)) {
+    error_ = dirs_.error();
+    return false;
+  }
+  for (std::size_t slash = dir.find('/', 1); slash != std::string::npos;
+       slash = dir.find('/', slash + 1)) {
+    known_dirs_.insert(dir.substr(0, slash));
+  }
+  known_dirs_.insert(dir);
+  return true;
+}
+
+std::size_t AsyncOutputFs::open_descriptors() const {
+  // What the writers will hold once they catch up (what they hold now depends on timing).
+  std::size_t total = 0;
+  for (const auto& writer : writers_) total += std::min(writer->open_files, writer->budget);
+  return total;
+}
+
+bool AsyncOutputFs::Flush() {
+  return WaitIdle();
+}
+
+}  // namespace tcpflow

@@ -1,0 +1,137 @@
+// async_output_fs.h: an OutputFs that gathers writes into large chunks and leaves the system
+// calls (create, write, set times, close) to background writer threads.
+//
+// Design note: the packet thread stays the only caller. It answers every question itself
+// (whether a name is free, which handle a file gets) and queues the work; each file belongs to
+// one writer thread (handle modulo the number of writers), so one file's operations run in the
+// order they were made, and each writer owns a PosixOutputFs with its share of the descriptor
+// budget. A name is known to be free without asking the file system when its directory was
+// empty (or made by this run) and this run has not used the name; otherwise the packet thread
+// looks (lstat), after letting the writers catch up when this run may have used it. Contiguous
+// writes to a file are appended to one buffer of up to 256 KiB; all buffered and queued bytes
+// together stay under a budget, beyond which the packet thread waits for the writers.
+// Failures surface on the next call (the first error is kept, and every later call fails);
+// CloseDone() tells whether a given close has reached the disk and whether everything that
+// writer did up to it succeeded, so the report can vouch only for what is really on disk.
+#ifndef TCPFLOW_ASYNC_OUTPUT_FS_H
+#define TCPFLOW_ASYNC_OUTPUT_FS_H
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "output_dir.h"
+
+namespace tcpflow {
+
+class AsyncOutputFs final : public OutputFs {
+ public:
+  // max_open: descriptors for all writers together (each gets at least one); writers: 1 to
+  // kMaxWriters background threads. The threads start here with every signal blocked, so
+  // signals keep reaching the packet thread.
+  AsyncOutputFs(std::size_t max_open, std::size_t writers);
+  // Waits for every queued operation, then stops the threads.
+  ~AsyncOutputFs() override;
+  AsyncOutputFs(const AsyncOutputFs&) = delete;
+  AsyncOutputFs& operator=(const AsyncOutputFs&) = delete;
+
+  static constexpr std::size_t kMaxWriters = 8;
+
+  CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
+  CreateStatus CreateOrTruncate(const std::string& path, FileId* id) override;
+  bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
+  std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
+                                    std::span<std::uint8_t> out) override;
+  std::optional<std::size_t> ReadPath(const std::string& path, std::uint64_t offset,
+                                      std::span<std::uint8_t> out) override;
+  bool Close(FileId id, const Timeval* mtime) override;
+  bool MakeDirs(const std::string& dir) override;
+  // The descriptors the writers hold once they have caught up (so it does not depend on timing).
+  std::size_t open_descriptors() const override;
+  std::uint64_t LastCloseTicket() const override { return last_close_ticket_; }
+  std::optional<bool> CloseDone(std::uint64_t ticket) const override;
+  bool Flush() override;
+
+ private:
+  struct Op {
+    enum class Kind : std::uint8_t { kCreateExclusive, kCreateOrTruncate, kWrite, kClose };
+    Kind kind = Kind::kWrite;
+    bool has_mtime = false;
+    FileId id = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t offset = 0;
+    Timeval mtime;
+    std::string path;                // creates
+    std::vector<std::uint8_t> data;  // writes
+  };
+  // One background thread, its queue and the file system it alone touches while running.
+  struct Writer {
+    std::mutex mutex;
+    std::condition_variable wake;                       // work arrived, or stop
+    std::condition_variable idle;                       // the queue drained or bytes were freed
+    std::vector<Op> queue;                              // guarded by mutex
+    std::size_t queued_bytes = 0;                       // guarded by mutex
+    bool busy = false;                                  // guarded by mutex: executing a batch
+    bool stop = false;                                  // guarded by mutex
+    std::atomic<std::uint64_t> done_seq{0};             // every op up to this one has run
+    std::atomic<std::uint64_t> failed_seq{UINT64_MAX};  // the first op that failed
+    std::unique_ptr<PosixOutputFs> fs;
+    std::size_t budget = 1;        // descriptors it may keep open
+    std::size_t open_files = 0;    // handles open on it (packet thread only)
+    std::vector<Op> outbox;        // operations not handed over yet (packet thread only)
+    std::size_t outbox_bytes = 0;  // (packet thread only)
+    std::vector<FileId> inner;     // our handle -> fs's handle (writer thread only)
+    std::thread thread;
+  };
+  // What the packet thread keeps for each open handle.
+  struct FileState {
+    bool open = false;
+    std::uint64_t pending_offset = 0;
+    std::vector<std::uint8_t> pending;  // contiguous bytes not yet queued
+  };
+
+  void Run(Writer& writer);
+  // Runs one operation on the writer's file system; false with *error set on failure.
+  bool Execute(Writer& writer, Op& op, std::string* error);
+  CreateStatus Create(const std::string& path, Op::Kind kind, FileId* id);
+  bool IsFreshDir(const std::string& dir);
+  FileId NewHandle();
+  Writer& WriterOf(FileId id) { return *writers_[id % writers_.size()]; }
+  void Enqueue(Op op);
+  void Handover(Writer& writer);  // moves the writer's outbox into its queue
+  void QueuePending(FileId id);   // moves the handle's pending bytes into its writer's queue
+  void QueueAllPending();
+  bool WaitIdle();     // every writer idle with an empty queue; false if any failed
+  bool CheckFailed();  // copies the first writer error into error_; true if there is one
+  bool Usable(FileId id);
+  std::vector<std::uint8_t> TakeChunk();              // an empty buffer with room for kChunkBytes
+  void ReturnChunk(std::vector<std::uint8_t> chunk);  // from the writers, for reuse
+
+  std::vector<std::unique_ptr<Writer>> writers_;
+  std::vector<FileState> files_;
+  std::vector<FileId> free_ids_;
+  std::vector<FileId> pending_ids_;   // handles whose pending buffer is not empty
+  std::size_t pending_capacity_ = 0;  // bytes allocated by the pending buffers
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t last_close_ticket_ = 0;
+  std::unordered_set<std::uint64_t> used_names_;      // hashes of every path this run created
+  std::unordered_set<std::string> known_dirs_;        // folders made or seen (and their parents)
+  std::unordered_map<std::string, bool> fresh_dirs_;  // directory -> holds only our files
+  PosixOutputFs dirs_{1};  // makes folders for the packet thread (and remembers them)
+  std::mutex spare_mutex_;
+  std::vector<std::vector<std::uint8_t>> spare_chunks_;  // guarded by spare_mutex_
+  std::mutex error_mutex_;
+  std::string first_error_;  // guarded by error_mutex_
+  std::atomic<bool> failed_{false};
+};
+
+}  // namespace tcpflow
+
+#endif  // TCPFLOW_ASYNC_OUTPUT_FS_H
