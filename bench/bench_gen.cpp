@@ -27,7 +27,7 @@ namespace {
 
 // Bump when the same options start giving different bytes (bench/run_bench.sh keys its cached
 // captures on the --print-config line, which includes it).
-constexpr int kGeneratorVersion = 1;
+constexpr int kGeneratorVersion = 2;
 
 constexpr std::uint32_t kSnaplen = 262144;
 constexpr std::uint32_t kLinktypeEthernet = 1;
@@ -40,8 +40,9 @@ constexpr std::uint32_t kEphemeralCount = 28232;  // 32768..60999, Linux's defau
 constexpr std::uint32_t kServers = 64;
 constexpr std::array<std::uint16_t, 4> kServerPorts = {80, 443, 8080, 5432};
 constexpr std::uint16_t kWindow = 64240;
-// The scale-N presets: kScalePackets packets of kScalePayload bytes in total (times --scale).
-constexpr std::uint64_t kScalePackets = 2000000;
+// The scale-N presets: kScaleConnections connections (times --scale) of two data segments of
+// kScalePayload bytes and a FIN, N of them live at once: the same packets and files at every N.
+constexpr std::uint64_t kScaleConnections = 1000000;
 constexpr std::uint32_t kScalePayload = 100;
 
 constexpr std::uint8_t kFlagFin = 0x01;
@@ -62,6 +63,7 @@ struct Options {
   std::uint32_t mss = 1460;
   std::uint32_t ack_every = 2;  // 0: no pure ACKs
   bool handshake = true;        // false: data segments only (SYN, FIN and ACKs left out)
+  bool client_fin = false;      // with handshake false: the client's FIN after its data
   std::string out;
   bool print_config = false;
 };
@@ -71,10 +73,11 @@ constexpr std::string_view kUsage =
     "Writes a deterministic pcap (Ethernet, microsecond timestamps) of complete TCP connections.\n"
     "  --preset NAME        few-big (~1 GB, 20 connections), many-small (200,000 connections of\n"
     "                       1-5 KB), mixed (~500 MB, 20,000 connections, reordering,\n"
-    "                       retransmissions, IPv6), scale-N (N concurrent data-only flows,\n"
-    "                       2,000,000 packets of 100 bytes in all); options after it override it\n"
+    "                       retransmissions, IPv6), scale-N (1,000,000 connections of two\n"
+    "                       100-byte segments and a FIN, no handshake, N live at once);\n"
+    "                       options after it override it\n"
     "  --scale F            shrink or grow the preset: bytes per connection for few-big,\n"
-    "                       connections for many-small and mixed, packets for scale-N\n"
+    "                       connections for many-small, mixed and scale-N\n"
     "  --seed N             random seed (default 1)\n"
     "  --connections N      number of connections (default 1000)\n"
     "  --bytes N            mean payload bytes of a connection, both directions (default 3000)\n"
@@ -88,6 +91,7 @@ constexpr std::string_view kUsage =
     "  --mss N              largest segment payload (default 1460)\n"
     "  --ack-every N        pure ACK after N data segments, 0 for none (default 2)\n"
     "  --no-handshake       data segments only: no SYN, FIN or pure ACK\n"
+    "  --client-fin         with --no-handshake: the client's FIN after its data\n"
     "  --out FILE           the capture to write\n"
     "  --print-config       print the resolved options as one line and exit\n"
     "On success prints: packets=N connections=N payload_bytes=N file_bytes=N\n";
@@ -205,15 +209,15 @@ bool ApplyPreset(std::string_view name, double scale, Options& o) {
   } else if (name.starts_with("scale-")) {
     std::uint64_t n = 0;
     if (!ParseNumber(name.substr(6), n) || n == 0) return false;
-    const std::uint64_t per_flow = std::max<std::uint64_t>(2, scaled(kScalePackets) / n);
-    o.connections = n;
+    o.connections = scaled(kScaleConnections);
     o.concurrency = n;
-    o.bytes = per_flow * kScalePayload;
+    o.bytes = 2 * kScalePayload;
     o.spread = 0;
     o.reply_fraction = 0;
     o.mss = kScalePayload;
     o.ack_every = 0;
     o.handshake = false;
+    o.client_fin = true;
   } else {
     return false;
   }
@@ -228,7 +232,8 @@ std::string ParseOptions(int argc, char** argv, Options& o) {
     if (!arg.starts_with("--")) return "unexpected argument: " + std::string(arg);
     const std::size_t eq = arg.find('=');
     std::string name(arg.substr(0, eq));
-    if (name == "--no-handshake" || name == "--print-config" || name == "--help") {
+    if (name == "--no-handshake" || name == "--client-fin" || name == "--print-config" ||
+        name == "--help") {
       flags.emplace_back(name, "");
     } else if (eq != std::string_view::npos) {
       flags.emplace_back(name, std::string(arg.substr(eq + 1)));
@@ -253,6 +258,8 @@ std::string ParseOptions(int argc, char** argv, Options& o) {
       return "help";
     } else if (name == "--no-handshake") {
       o.handshake = false;
+    } else if (name == "--client-fin") {
+      o.client_fin = true;
     } else if (name == "--print-config") {
       o.print_config = true;
     } else if (name == "--out") {
@@ -294,12 +301,12 @@ std::string ConfigLine(const Options& o) {
   std::snprintf(line.data(), line.size(),
                 "bench_gen v%d seed=%llu connections=%llu bytes=%llu spread=%.17g "
                 "reply_fraction=%.17g concurrency=%llu ooo=%.17g retx=%.17g ipv6=%.17g mss=%u "
-                "ack_every=%u handshake=%d",
+                "ack_every=%u handshake=%d client_fin=%d",
                 kGeneratorVersion, static_cast<unsigned long long>(o.seed),
                 static_cast<unsigned long long>(o.connections),
                 static_cast<unsigned long long>(o.bytes), o.spread, o.reply_fraction,
                 static_cast<unsigned long long>(o.concurrency), o.ooo, o.retx, o.ipv6, o.mss,
-                o.ack_every, o.handshake ? 1 : 0);
+                o.ack_every, o.handshake ? 1 : 0, o.client_fin ? 1 : 0);
   return line.data();
 }
 
@@ -327,6 +334,7 @@ enum class Phase {
   kClientData,
   kServerData,
   kClientFin,
+  kClientFinOnly,  // the client's FIN of a connection without handshake; nothing after it
   kServerFin,
   kLastAck,
   kDone
@@ -429,7 +437,9 @@ class Generator {
   void SkipFinishedPhases(Connection& c) const {
     if (c.phase == Phase::kClientData && !DataLeft(c, 0)) c.phase = Phase::kServerData;
     if (c.phase == Phase::kServerData && !DataLeft(c, 1)) {
-      c.phase = options_.handshake ? Phase::kClientFin : Phase::kDone;
+      c.phase = options_.handshake    ? Phase::kClientFin
+                : options_.client_fin ? Phase::kClientFinOnly
+                                      : Phase::kDone;
     }
   }
 
@@ -456,6 +466,10 @@ class Generator {
         Send(c, 0, kFlagFin | kFlagAck, SeqAt(client, client.size), SeqAt(server, server.size),
              nullptr, 0);
         c.phase = Phase::kServerFin;
+        break;
+      case Phase::kClientFinOnly:
+        Send(c, 0, kFlagFin | kFlagAck, SeqAt(client, client.size), server.isn + 1, nullptr, 0);
+        c.phase = Phase::kDone;
         break;
       case Phase::kServerFin:
         Send(c, 1, kFlagFin | kFlagAck, SeqAt(server, server.size), SeqAt(client, client.size) + 1,

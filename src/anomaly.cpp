@@ -28,6 +28,7 @@ std::string_view AnomalyName(Anomaly a) {
     case Anomaly::kFlowSplitMaxSeek: return "flow_split_max_seek";
     case Anomaly::kIgnoredSyn: return "ignored_syn";
     case Anomaly::kFlowCapClosed: return "flow_cap_closed";
+    case Anomaly::kFlowPcapEvicted: return "flow_pcap_evicted";
     case Anomaly::kFragmentOverlap: return "fragment_overlap";
     case Anomaly::kFragmentTcpRewrite: return "fragment_tcp_header_rewrite";
     case Anomaly::kFragmentEvicted: return "fragment_evicted";
@@ -40,6 +41,7 @@ std::string_view AnomalyName(Anomaly a) {
     case Anomaly::kHttpBodyCapped: return "http_body_capped";
     case Anomaly::kHttpDecompressError: return "http_decompress_error";
     case Anomaly::kPythonInputCapped: return "python_input_capped";
+    case Anomaly::kPythonTotalCapped: return "python_total_capped";
     case Anomaly::kPythonError: return "python_error";
     case Anomaly::kOtherShard: return "other_shard";
     case Anomaly::kCount: break;

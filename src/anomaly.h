@@ -38,6 +38,7 @@ enum class Anomaly : std::uint8_t {
   kFlowSplitMaxSeek,       // segment jumped more than -m bytes: new flow started
   kIgnoredSyn,             // SYN on a live flow that already stored data (ignored)
   kFlowCapClosed,          // flow closed early because the table was full (-S max_flows)
+  kFlowPcapEvicted,        // -K file closed early because -S max_flows were open (reopened later)
   kFragmentOverlap,        // fragment bytes over bytes already held (first copy kept)
   kFragmentTcpRewrite,     // a fragment would rewrite the TCP header (tiny/overlapping attack)
   kFragmentEvicted,        // datagram in progress dropped: a memory bound was hit
@@ -50,6 +51,7 @@ enum class Anomaly : std::uint8_t {
   kHttpBodyCapped,         // HTTP body cut at a size or compression-ratio bound
   kHttpDecompressError,    // gzip/deflate body that is corrupt (kept up to the error)
   kPythonInputCapped,      // flow bytes beyond -S py_max_bytes not given to the python scanner
+  kPythonTotalCapped,      // flow bytes beyond -S py_max_total_bytes (all flows) not given to it
   kPythonError,            // the python function raised an exception (once per flow)
   kOtherShard,             // TCP segment of a connection in another -S shard (skipped, not lost)
   kCount

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <functional>
+#include <iterator>
 
 namespace tcpflow {
 namespace {
@@ -103,8 +105,13 @@ void AsyncOutputFs::Run(Writer& writer) {
       writer.done_seq.store(op.seq, std::memory_order_release);
       if (op.data.capacity() == kChunkBytes) ReturnChunk(std::move(op.data));
     }
-    batch.clear();
     lock.lock();
+    if (writer.spent.empty()) {
+      writer.spent.swap(batch);
+    } else {
+      std::move(batch.begin(), batch.end(), std::back_inserter(writer.spent));
+    }
+    batch.clear();
     writer.queued_bytes -= bytes;
     writer.busy = false;
     writer.idle.notify_all();
@@ -129,6 +136,13 @@ bool AsyncOutputFs::Execute(Writer& writer, Op& op, std::string* error) {
       }
       writer.inner[op.id] = inner;
       ok = status == CreateStatus::kCreated;
+      break;
+    }
+    case Op::Kind::kOpenExisting: {
+      FileId inner = 0;
+      std::uint64_t size = 0;  // the packet thread already knows it
+      ok = fs.OpenExisting(op.path, &inner, &size);
+      writer.inner[op.id] = inner;
       break;
     }
     case Op::Kind::kWrite:
@@ -169,6 +183,7 @@ void AsyncOutputFs::Enqueue(Op op) {
 
 void AsyncOutputFs::Handover(Writer& writer) {
   if (writer.outbox.empty()) return;
+  std::vector<Op> spent;  // freed here, after the lock is released
   {
     std::unique_lock<std::mutex> lock(writer.mutex);
     // Back-pressure: queued bytes (here and in the pending buffers) stay within the budget.
@@ -183,6 +198,7 @@ void AsyncOutputFs::Handover(Writer& writer) {
       writer.outbox.clear();
     }
     writer.queued_bytes += writer.outbox_bytes;
+    spent.swap(writer.spent);
   }
   writer.outbox_bytes = 0;
   writer.wake.notify_one();
@@ -190,6 +206,11 @@ void AsyncOutputFs::Handover(Writer& writer) {
 
 void AsyncOutputFs::QueuePending(FileId id) {
   FileState& file = files_[id];
+  if (file.create_held) {
+    file.create_held = false;
+    Enqueue(std::move(file.create));
+    file.create = Op{};
+  }
   if (file.pending.empty()) return;
   Op op;
   op.kind = Op::Kind::kWrite;
@@ -259,7 +280,9 @@ bool AsyncOutputFs::IsFreshDir(const std::string& dir) {
   if (DIR* handle = ::opendir(dir.c_str())) {
     while (const dirent* entry = ::readdir(handle)) {
       const std::string_view name = entry->d_name;
-      if (name != "." && name != "..") {
+      if (name != "." && name != ".." &&
+          used_names_.count(
+              NameHash(dir == "." ? std::string(name) : dir + '/' + std::string(name))) == 0) {
         fresh = false;
         break;
       }
@@ -270,6 +293,10 @@ bool AsyncOutputFs::IsFreshDir(const std::string& dir) {
   }
   fresh_dirs_.emplace(dir, fresh);
   return fresh;
+}
+
+void AsyncOutputFs::NoteTaken(const std::string& path) {
+  used_names_.insert(NameHash(path));
 }
 
 OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind kind, FileId* id) {
@@ -297,11 +324,12 @@ OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind k
   }
   used_names_.insert(hash);
   *id = NewHandle();
-  Op op;
-  op.kind = kind;
-  op.id = *id;
-  op.path = path;
-  Enqueue(std::move(op));
+  FileState& file = files_[*id];
+  file.create_held = true;
+  file.create.kind = kind;
+  file.create.id = *id;
+  file.create.path = path;
+  pending_ids_.push_back(*id);  // so that WaitIdle() queues the create even with no bytes
   return CreateStatus::kCreated;
 }
 
@@ -313,6 +341,27 @@ OutputFs::CreateStatus AsyncOutputFs::CreateOrTruncate(const std::string& path, 
   return Create(path, Op::Kind::kCreateOrTruncate, id);
 }
 
+bool AsyncOutputFs::OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) {
+  if (CheckFailed()) return false;
+  const std::uint64_t hash = NameHash(path);
+  // This run's writes to the file, and its close, land first: the size is then the whole file.
+  if (used_names_.count(hash) != 0 && !WaitIdle()) return false;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    error_ = "cannot reopen " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  *size = static_cast<std::uint64_t>(st.st_size);
+  used_names_.insert(hash);
+  *id = NewHandle();
+  Op op;
+  op.kind = Op::Kind::kOpenExisting;
+  op.id = *id;
+  op.path = path;
+  Enqueue(std::move(op));
+  return true;
+}
+
 bool AsyncOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
   if (!Usable(id)) return false;
   if (data.empty()) return true;
@@ -321,7 +370,7 @@ bool AsyncOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
                           offset == file.pending_offset + file.pending.size() &&
                           file.pending.size() + data.size() <= kChunkBytes;
   if (!contiguous) {
-    QueuePending(id);
+    if (!file.pending.empty()) QueuePending(id);  // a held create stays held
     file.pending_offset = offset;
     pending_ids_.push_back(id);
   }
@@ -339,7 +388,9 @@ bool AsyncOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
   // pending_ids_ may name a handle twice or one already queued; it is only a list to visit.
   if (pending_ids_.size() > 2 * files_.size() + 1024) {
     pending_ids_.erase(std::remove_if(pending_ids_.begin(), pending_ids_.end(),
-                                      [&](FileId f) { return files_[f].pending.empty(); }),
+                                      [&](FileId f) {
+                                        return files_[f].pending.empty() && !files_[f].create_held;
+                                      }),
                        pending_ids_.end());
     std::sort(pending_ids_.begin(), pending_ids_.end());
     pending_ids_.erase(std::unique(pending_ids_.begin(), pending_ids_.end()), pending_ids_.end());

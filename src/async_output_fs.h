@@ -7,9 +7,15 @@
 // order they were made, and each writer owns a PosixOutputFs with its share of the descriptor
 // budget. A name is known to be free without asking the file system when its directory was
 // empty (or made by this run) and this run has not used the name; otherwise the packet thread
-// looks (lstat), after letting the writers catch up when this run may have used it. Contiguous
-// writes to a file are appended to one buffer of up to 256 KiB; all buffered and queued bytes
-// together stay under a budget, beyond which the packet thread waits for the writers.
+// looks (lstat), after letting the writers catch up when this run may have used it. Reopening
+// a file this run wrote (OpenExisting) also lets the writers catch up first, since its earlier
+// writes and close may be queued on another writer than the new handle's; it is meant for rare
+// reopens, not for every write. Contiguous writes to a file are appended to one buffer of up
+// to 256 KiB; all buffered and queued bytes together stay under a budget, beyond which the
+// packet thread waits for the writers. A file's create is queued together with its first
+// buffered bytes (or its close), not when it is asked for: a small file whose bytes stay in
+// memory until it is closed is created, written and closed in one go, and holds no descriptor
+// in between (with more files open than descriptors, it is never closed and opened again).
 // Failures surface on the next call (the first error is kept, and every later call fails);
 // CloseDone() tells whether a given close has reached the disk and whether everything that
 // writer did up to it succeeded, so the report can vouch only for what is really on disk.
@@ -46,6 +52,7 @@ class AsyncOutputFs final : public OutputFs {
 
   CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
   CreateStatus CreateOrTruncate(const std::string& path, FileId* id) override;
+  bool OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) override;
   bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
   std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
                                     std::span<std::uint8_t> out) override;
@@ -58,25 +65,36 @@ class AsyncOutputFs final : public OutputFs {
   std::uint64_t LastCloseTicket() const override { return last_close_ticket_; }
   std::optional<bool> CloseDone(std::uint64_t ticket) const override;
   bool Flush() override;
+  void NoteTaken(const std::string& path) override;
 
  private:
   struct Op {
-    enum class Kind : std::uint8_t { kCreateExclusive, kCreateOrTruncate, kWrite, kClose };
+    enum class Kind : std::uint8_t {
+      kCreateExclusive,
+      kCreateOrTruncate,
+      kOpenExisting,
+      kWrite,
+      kClose
+    };
     Kind kind = Kind::kWrite;
     bool has_mtime = false;
     FileId id = 0;
     std::uint64_t seq = 0;
     std::uint64_t offset = 0;
     Timeval mtime;
-    std::string path;                // creates
+    std::string path;                // creates and reopens
     std::vector<std::uint8_t> data;  // writes
   };
   // One background thread, its queue and the file system it alone touches while running.
   struct Writer {
     std::mutex mutex;
-    std::condition_variable wake;                       // work arrived, or stop
-    std::condition_variable idle;                       // the queue drained or bytes were freed
-    std::vector<Op> queue;                              // guarded by mutex
+    std::condition_variable wake;  // work arrived, or stop
+    std::condition_variable idle;  // the queue drained or bytes were freed
+    std::vector<Op> queue;         // guarded by mutex
+    // Executed operations, handed back so that their memory is freed by the packet thread that
+    // allocated it: a free from another thread would take the allocator's lock of that thread
+    // (measured: writers then wait on it for a good part of a run of many small files).
+    std::vector<Op> spent;                              // guarded by mutex
     std::size_t queued_bytes = 0;                       // guarded by mutex
     bool busy = false;                                  // guarded by mutex: executing a batch
     bool stop = false;                                  // guarded by mutex
@@ -93,6 +111,8 @@ class AsyncOutputFs final : public OutputFs {
   // What the packet thread keeps for each open handle.
   struct FileState {
     bool open = false;
+    bool create_held = false;  // `create` is not queued yet
+    Op create;                 // the file's create, queued just before its first write
     std::uint64_t pending_offset = 0;
     std::vector<std::uint8_t> pending;  // contiguous bytes not yet queued
   };
@@ -106,7 +126,8 @@ class AsyncOutputFs final : public OutputFs {
   Writer& WriterOf(FileId id) { return *writers_[id % writers_.size()]; }
   void Enqueue(Op op);
   void Handover(Writer& writer);  // moves the writer's outbox into its queue
-  void QueuePending(FileId id);   // moves the handle's pending bytes into its writer's queue
+  // Moves the handle's held create and pending bytes into its writer's outbox.
+  void QueuePending(FileId id);
   void QueueAllPending();
   bool WaitIdle();     // every writer idle with an empty queue; false if any failed
   bool CheckFailed();  // copies the first writer error into error_; true if there is one
@@ -123,7 +144,7 @@ class AsyncOutputFs final : public OutputFs {
   std::uint64_t last_close_ticket_ = 0;
   std::unordered_set<std::uint64_t> used_names_;      // hashes of every path this run created
   std::unordered_set<std::string> known_dirs_;        // folders made or seen (and their parents)
-  std::unordered_map<std::string, bool> fresh_dirs_;  // directory -> holds only our files
+  std::unordered_map<std::string, bool> fresh_dirs_;  // directory -> held only our names
   PosixOutputFs dirs_{1};  // makes folders for the packet thread (and remembers them)
   std::mutex spare_mutex_;
   std::vector<std::vector<std::uint8_t>> spare_chunks_;  // guarded by spare_mutex_

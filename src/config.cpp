@@ -43,7 +43,7 @@ constexpr KnownSetting kKnownSettings[] = {
      "most out-of-order bytes buffered for one flow direction"},
     {"max_ooo_total", "268435456", "tcpdemux", "most out-of-order bytes buffered for all flows"},
     {"max_flows", "100000", "tcpdemux",
-     "most flows open at once; the least recently active closes first"},
+     "most flows (and -K files) open at once; least recently used closed first"},
     {"frag_timeout", "30", "ip", "seconds (capture time) an incomplete IP datagram is kept"},
     {"frag_max_datagrams", "4096", "ip", "most IP datagrams being reassembled at once"},
     {"frag_max_bytes", "67108864", "ip", "most IP fragment bytes held for reassembly"},
@@ -69,6 +69,8 @@ constexpr KnownSetting kKnownSettings[] = {
     {"py_module", "", "python", "name of the Python plugin module"},
     {"py_function", "", "python", "function of that module called with every closed flow"},
     {"py_max_bytes", "16777216", "python", "most bytes of one flow given to the function"},
+    {"py_max_total_bytes", "268435456", "python",
+     "most bytes held for all flows given to the function"},
 };
 
 std::string Quoted(std::string_view text) {

@@ -2,7 +2,11 @@
 // draft-ietf-opsawg-pcap; link types from the LINKTYPE registry).
 #include "flow_pcap_writer.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "flow_writer.h"
+#include "pcap_writer.h"
 
 namespace tcpflow {
 namespace {
@@ -12,68 +16,156 @@ constexpr std::size_t kInitialBuckets = 1024;
 }  // namespace
 
 FlowPcapWriter::FlowPcapWriter(const std::string& outdir, const FilenameTemplate& name_template,
-                               OutputFs& fs, std::uint64_t hash_seed, std::size_t buffer_bytes)
+                               OutputFs& fs, std::uint64_t hash_seed, AnomalyCounters& anomalies,
+                               std::uint64_t max_open_tuples, std::size_t buffer_bytes)
     : template_(name_template),
       fs_(fs),
+      anomalies_(anomalies),
       prefix_(FlowFileWriter::PathPrefix(outdir)),
-      buffer_bytes_(buffer_bytes),
+      seed_(hash_seed),
+      max_open_tuples_(max_open_tuples),
+      buffer_bytes_(std::max<std::size_t>(1, buffer_bytes)),
       files_(kInitialBuckets, KeyHash{hash_seed}) {}
+
+FlowPcapWriter::~FlowPcapWriter() {
+  Finish();
+}
 
 void FlowPcapWriter::Fail(const std::string& message) {
   if (error_.empty()) error_ = message;
 }
 
-PcapFileWriter* FlowPcapWriter::Find(const FlowKey& key) {
+FlowPcapWriter::OpenFile* FlowPcapWriter::Find(const FlowKey& key) {
   auto it = files_.find(key);
-  return it == files_.end() ? nullptr : it->second.get();
+  if (it == files_.end()) return nullptr;
+  lru_.splice(lru_.end(), lru_, it->second.lru);
+  return &it->second;
 }
 
-PcapFileWriter* FlowPcapWriter::Open(const FlowKey& key, const NameFields& fields, int link_type) {
-  name_buffer_ = prefix_;
-  template_.ExpandInto(fields, 0, name_buffer_);
-  name_buffer_ += ".pcap";
-  std::string error;
-  auto writer = PcapFileWriter::Create(fs_, name_buffer_, link_type, &error, buffer_bytes_);
-  if (!writer) {
-    Fail(error);
-    return nullptr;
+bool FlowPcapWriter::Flush(OpenFile& file) {
+  // After a failure nothing more is written: the buffer is dropped.
+  if (!file.buffer.empty() && !failed() && !fs_.WriteAt(file.id, file.file_offset, file.buffer)) {
+    Fail(fs_.error());
   }
-  ++files_created_;
-  return files_.emplace(key, std::move(writer)).first->second.get();
+  file.file_offset += file.buffer.size();
+  buffered_bytes_ -= file.buffer.size();
+  file.buffer = {};  // an idle tuple keeps no buffer
+  return !failed();
 }
 
-void FlowPcapWriter::Append(PcapFileWriter& writer, const SegmentInfo& segment) {
-  if (segment.link_type != writer.link_type()) {
+bool FlowPcapWriter::CloseFile(OpenFile& file) {
+  bool ok = Flush(file);
+  if (!fs_.Close(file.id, nullptr)) {
+    Fail(fs_.error());
+    ok = false;
+  }
+  return ok;
+}
+
+void FlowPcapWriter::FlushOldest() {
+  for (const FlowKey* key : lru_) {
+    if (buffered_bytes_ <= kFlowPcapBufferTotalBytes / 2) return;
+    if (!Flush(files_.find(*key)->second)) return;
+  }
+}
+
+void FlowPcapWriter::Evict() {
+  const FlowKey* key = lru_.front();
+  auto it = files_.find(*key);
+  CloseFile(it->second);
+  evicted_[HashFlowKey(*key, seed_)] = it->second.rest;
+  lru_.pop_front();
+  files_.erase(it);
+  anomalies_.Count(Anomaly::kFlowPcapEvicted);
+}
+
+FlowPcapWriter::OpenFile* FlowPcapWriter::Open(const FlowKey& key, const NameFields& fields,
+                                               int link_type) {
+  if (max_open_tuples_ != 0 && files_.size() >= max_open_tuples_) {
+    Evict();
+    if (failed()) return nullptr;
+  }
+  OpenFile file;
+  NameFields name_fields = fields;
+  auto evicted = evicted_.find(HashFlowKey(key, seed_));
+  if (evicted != evicted_.end()) {
+    // Named as when it was created: the tuple and the fields kept from then.
+    file.rest = evicted->second;
+    name_fields.key = key;
+    name_fields.first_seen_sec = file.rest.first_seen_sec;
+    name_fields.flow_id = file.rest.flow_id;
+    name_fields.session_id = file.rest.session_id;
+    name_fields.has_macs = file.rest.has_macs;
+    name_fields.src_mac = file.rest.src_mac;
+    name_fields.dst_mac = file.rest.dst_mac;
+  } else {
+    file.rest = NameRest{.first_seen_sec = fields.first_seen_sec,
+                         .flow_id = fields.flow_id,
+                         .session_id = fields.session_id,
+                         .src_mac = fields.src_mac,
+                         .dst_mac = fields.dst_mac,
+                         .has_macs = fields.has_macs,
+                         .link_type = link_type};
+  }
+  name_buffer_ = prefix_;
+  template_.ExpandInto(name_fields, 0, name_buffer_);
+  name_buffer_ += ".pcap";
+  if (evicted != evicted_.end()) {
+    if (!fs_.OpenExisting(name_buffer_, &file.id, &file.file_offset)) {
+      Fail(fs_.error());
+      return nullptr;
+    }
+    evicted_.erase(evicted);
+    ++files_reopened_;
+  } else {
+    if (fs_.CreateOrTruncate(name_buffer_, &file.id) != OutputFs::CreateStatus::kCreated) {
+      Fail(fs_.error());
+      return nullptr;
+    }
+    AppendPcapFileHeader(file.buffer, link_type);
+    buffered_bytes_ += file.buffer.size();
+    ++files_created_;
+  }
+  auto it = files_.emplace(key, std::move(file)).first;
+  lru_.push_back(&it->first);
+  it->second.lru = std::prev(lru_.end());
+  return &it->second;
+}
+
+void FlowPcapWriter::Append(OpenFile& file, const SegmentInfo& segment) {
+  if (segment.link_type != file.rest.link_type) {
     ++skipped_other_link_type_;
     return;
   }
-  if (!writer.Write(segment.ts, segment.wire_len, segment.frame)) {
-    Fail(writer.error());
-    return;
-  }
+  const std::size_t before = file.buffer.size();
+  AppendPcapRecord(file.buffer, segment.ts, segment.wire_len, segment.frame);
+  buffered_bytes_ += file.buffer.size() - before;
+  if (file.buffer.size() >= buffer_bytes_ && !Flush(file)) return;
   ++packets_written_;
+  if (buffered_bytes_ > kFlowPcapBufferTotalBytes) FlushOldest();
 }
 
 void FlowPcapWriter::OnSegment(Flow& flow, const SegmentInfo& segment) {
   if (failed()) return;
-  PcapFileWriter* writer = Find(flow.key);
-  if (writer == nullptr) writer = Open(flow.key, NameFieldsOf(flow), segment.link_type);
-  if (writer != nullptr) Append(*writer, segment);
+  OpenFile* file = Find(flow.key);
+  if (file == nullptr) file = Open(flow.key, NameFieldsOf(flow), segment.link_type);
+  if (file != nullptr) Append(*file, segment);
 }
 
 void FlowPcapWriter::OnPacket(const FlowKey& key, const NameFields& fields,
                               const SegmentInfo& segment) {
   if (failed()) return;
-  PcapFileWriter* writer = Find(key);
-  if (writer == nullptr) writer = Open(key, fields, segment.link_type);
-  if (writer != nullptr) Append(*writer, segment);
+  OpenFile* file = Find(key);
+  if (file == nullptr) file = Open(key, fields, segment.link_type);
+  if (file != nullptr) Append(*file, segment);
 }
 
 bool FlowPcapWriter::Finish() {
-  for (auto& [key, writer] : files_) {
-    if (!writer->Close()) Fail(writer->error());
-  }
+  for (auto& [key, file] : files_) CloseFile(file);
   files_.clear();
+  lru_.clear();
+  evicted_.clear();
+  buffered_bytes_ = 0;
   return !failed();
 }
 

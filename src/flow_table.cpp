@@ -1,35 +1,102 @@
-// flow_table.cpp: open flows by key, with an intrusive least-recently-used list.
+// flow_table.cpp: open flows by key (open addressing), pooled storage, least-recently-used list.
 #include "flow_table.h"
 
 #include <algorithm>
+#include <new>
 
 namespace tcpflow {
 
-FlowTable::FlowTable(std::uint64_t seed, const ReassemblyLimits& limits, ReassemblyBudget& budget)
-    : limits_(limits), budget_(budget), map_(1024, KeyHash{seed}) {}
+namespace {
 
-FlowTable::~FlowTable() = default;
+constexpr std::size_t kInitialSlots = 1024;
+
+}  // namespace
+
+FlowTable::FlowTable(std::uint64_t seed, const ReassemblyLimits& limits, ReassemblyBudget& budget)
+    : seed_(seed), limits_(limits), budget_(budget), slots_(kInitialSlots) {}
+
+FlowTable::~FlowTable() {
+  for (const Slot& slot : slots_) {
+    if (slot.flow != nullptr) slot.flow->~Flow();
+  }
+}
+
+std::size_t FlowTable::Probe(const FlowKey& key, std::uint64_t hash) const {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = static_cast<std::size_t>(hash) & mask;
+  while (slots_[i].flow != nullptr && (slots_[i].hash != hash || !(slots_[i].flow->key == key))) {
+    i = (i + 1) & mask;
+  }
+  return i;
+}
 
 Flow* FlowTable::Find(const FlowKey& key) {
-  auto it = map_.find(key);
-  return it == map_.end() ? nullptr : it->second.get();
+  return slots_[Probe(key, Hash(key))].flow;
 }
 
 Flow* FlowTable::Create(const FlowKey& key) {
-  auto flow = std::make_unique<Flow>(key, limits_, budget_);
-  Flow* f = flow.get();
+  if (2 * (size_ + 1) > slots_.size()) Grow();
+  Flow* f = new (AllocateStorage()) Flow(key, limits_, budget_);
   f->flow_id = next_flow_id_++;
   Flow* reverse = Find(key.Reversed());
   f->session_id = reverse != nullptr ? reverse->session_id : next_session_id_++;
-  map_.emplace(key, std::move(flow));
+  const std::uint64_t hash = Hash(key);
+  slots_[Probe(key, hash)] = Slot{hash, f};
+  ++size_;
   LinkAtTail(f);
-  peak_size_ = std::max(peak_size_, map_.size());
+  peak_size_ = std::max(peak_size_, size_);
   return f;
 }
 
 void FlowTable::Remove(Flow* flow) {
   Unlink(flow);
-  map_.erase(flow->key);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = static_cast<std::size_t>(Hash(flow->key)) & mask;
+  while (slots_[i].flow != flow) i = (i + 1) & mask;
+  EraseSlot(i);
+  --size_;
+  flow->~Flow();
+  free_storage_.push_back(flow);
+}
+
+void FlowTable::EraseSlot(std::size_t index) {
+  // Backward shift: an entry later in the run moves into the hole when its home slot is not
+  // between the hole and itself, so every probe sequence stays unbroken.
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t hole = index;
+  for (std::size_t j = (hole + 1) & mask; slots_[j].flow != nullptr; j = (j + 1) & mask) {
+    const std::size_t home = static_cast<std::size_t>(slots_[j].hash) & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = Slot{};
+}
+
+void FlowTable::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.flow == nullptr) continue;
+    std::size_t i = static_cast<std::size_t>(slot.hash) & mask;
+    while (slots_[i].flow != nullptr) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void* FlowTable::AllocateStorage() {
+  if (!free_storage_.empty()) {
+    void* storage = free_storage_.back();
+    free_storage_.pop_back();
+    return storage;
+  }
+  if (used_in_last_block_ == kFlowsPerBlock) {
+    blocks_.push_back(std::make_unique_for_overwrite<FlowStorage[]>(kFlowsPerBlock));
+    used_in_last_block_ = 0;
+  }
+  return &blocks_.back()[used_in_last_block_++];
 }
 
 void FlowTable::Touch(Flow* flow) {
@@ -40,8 +107,10 @@ void FlowTable::Touch(Flow* flow) {
 
 std::vector<Flow*> FlowTable::FlowsInCreationOrder() const {
   std::vector<Flow*> flows;
-  flows.reserve(map_.size());
-  for (const auto& [key, flow] : map_) flows.push_back(flow.get());
+  flows.reserve(size_);
+  for (const Slot& slot : slots_) {
+    if (slot.flow != nullptr) flows.push_back(slot.flow);
+  }
   std::sort(flows.begin(), flows.end(),
             [](const Flow* a, const Flow* b) { return a->flow_id < b->flow_id; });
   return flows;

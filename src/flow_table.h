@@ -1,14 +1,20 @@
-// flow_table.h: the open flows, looked up by full FlowKey equality (seeded hash picks the bucket).
+// flow_table.h: the open flows, looked up by full FlowKey equality (seeded hash picks the slot).
 //
-// Design note: the table owns every open Flow. It also keeps them on an intrusive list in
-// order of last use (least recently used first), so idle-timeout expiry and the flow cap look
-// only at the oldest flows, never at all of them. Flow ids count every flow ever created.
+// Design note: the table owns every open Flow. Lookups probe an open-addressing array of
+// (hash, Flow*) slots (linear probing, at most half full, deletion by shifting later entries
+// back, so no tombstones): a hit costs one slot and one Flow, with no allocation. Flows live in
+// blocks of kFlowsPerBlock and freed ones are reused, so a SYN flood of a million flows makes a
+// few thousand allocations, not a million; a Flow never moves while it is open. The block
+// memory stays until the table is destroyed (its peak is bounded by -S max_flows). The table
+// also keeps the flows on an intrusive list in order of last use (least recently used first),
+// so idle-timeout expiry and the flow cap look only at the oldest flows, never at all of them.
+// Flow ids count every flow ever created.
 #ifndef TCPFLOW_FLOW_TABLE_H
 #define TCPFLOW_FLOW_TABLE_H
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include "flow.h"
@@ -37,23 +43,38 @@ class FlowTable {
   // Open flows ordered by flow_id (for the final flush).
   std::vector<Flow*> FlowsInCreationOrder() const;
 
-  std::size_t size() const { return map_.size(); }
+  std::size_t size() const { return size_; }
   std::uint64_t total_created() const { return next_flow_id_; }
   std::size_t peak_size() const { return peak_size_; }
 
+  static constexpr std::size_t kFlowsPerBlock = 256;
+
  private:
-  struct KeyHash {
-    std::uint64_t seed;
-    std::size_t operator()(const FlowKey& k) const {
-      return static_cast<std::size_t>(HashFlowKey(k, seed));
-    }
+  struct Slot {
+    std::uint64_t hash = 0;
+    Flow* flow = nullptr;  // nullptr: empty
   };
+  struct alignas(Flow) FlowStorage {
+    std::byte bytes[sizeof(Flow)];
+  };
+
+  std::uint64_t Hash(const FlowKey& key) const { return HashFlowKey(key, seed_); }
+  // The slot holding `key`, or the empty slot that ends its probe sequence.
+  std::size_t Probe(const FlowKey& key, std::uint64_t hash) const;
+  void Grow();
+  void EraseSlot(std::size_t index);
+  void* AllocateStorage();
   void Unlink(Flow* flow);
   void LinkAtTail(Flow* flow);
 
+  std::uint64_t seed_;
   const ReassemblyLimits& limits_;
   ReassemblyBudget& budget_;
-  std::unordered_map<FlowKey, std::unique_ptr<Flow>, KeyHash> map_;
+  std::vector<Slot> slots_;  // a power of two in size, at most half full
+  std::size_t size_ = 0;
+  std::vector<std::unique_ptr<FlowStorage[]>> blocks_;
+  std::size_t used_in_last_block_ = kFlowsPerBlock;
+  std::vector<void*> free_storage_;  // storage of removed flows, for reuse
   Flow* idle_head_ = nullptr;
   Flow* idle_tail_ = nullptr;
   std::uint64_t next_flow_id_ = 0;

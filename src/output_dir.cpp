@@ -116,6 +116,28 @@ OutputFs::CreateStatus PosixOutputFs::CreateOrTruncate(const std::string& path, 
   }
 }
 
+bool PosixOutputFs::OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) {
+  while (open_count_ >= max_open_ && MakeRoom()) {
+  }
+  int fd = -1;
+  for (;;) {
+    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd >= 0) break;
+    if ((errno == EMFILE || errno == ENFILE) && MakeRoom()) continue;
+    error_ = SysError("cannot reopen", path);
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    error_ = SysError("cannot reopen", path);
+    ::close(fd);
+    return false;
+  }
+  *size = static_cast<std::uint64_t>(st.st_size);
+  *id = NewEntry(path, fd);
+  return true;
+}
+
 int PosixOutputFs::Descriptor(FileId id) {
   if (id >= entries_.size() || !entries_[id].in_use) {
     error_ = "internal error: bad file handle";
@@ -275,6 +297,18 @@ OutputFs::CreateStatus MemoryOutputFs::CreateOrTruncate(const std::string& path,
   *id = next_id_++;
   open_[*id] = path;
   return CreateStatus::kCreated;
+}
+
+bool MemoryOutputFs::OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) {
+  auto it = files_.find(path);
+  if (it == files_.end()) {
+    error_ = "cannot reopen " + path + ": No such file or directory";
+    return false;
+  }
+  *size = it->second.bytes.size();
+  *id = next_id_++;
+  open_[*id] = path;
+  return true;
 }
 
 bool MemoryOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {

@@ -34,6 +34,10 @@ class OutputFs {
   // Creates `path`, or truncates it to 0 bytes when it exists, making missing parent
   // directories first. Returns kCreated, or kError with error() set (never kExists).
   virtual CreateStatus CreateOrTruncate(const std::string& path, FileId* id) = 0;
+  // Opens the existing file `path` to write more to it: nothing is created or truncated, and
+  // *size is set to its length in bytes. False with error() set when it cannot be opened (for
+  // instance it no longer exists).
+  virtual bool OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) = 0;
   // Writes all of `data` at byte `offset` (the file grows; skipped ranges read as zeros).
   virtual bool WriteAt(FileId id, std::uint64_t offset, Bytes data) = 0;
   // Reads up to out.size() bytes at `offset`; returns how many were read (0 at end), or nullopt.
@@ -60,6 +64,9 @@ class OutputFs {
   // Waits until every earlier call has reached the file system; false (error() set) if any
   // failed.
   virtual bool Flush() { return true; }
+  // Tells the file system that `path` was made by this run outside it (report.xml): a folder
+  // holding only such files still counts as one this run started empty.
+  virtual void NoteTaken(const std::string& path) { static_cast<void>(path); }
 
  protected:
   std::string error_;
@@ -72,6 +79,7 @@ class PosixOutputFs final : public OutputFs {
   ~PosixOutputFs() override;
   CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
   CreateStatus CreateOrTruncate(const std::string& path, FileId* id) override;
+  bool OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) override;
   bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
   std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
                                     std::span<std::uint8_t> out) override;
@@ -114,6 +122,7 @@ class MemoryOutputFs final : public OutputFs {
  public:
   CreateStatus CreateExclusive(const std::string& path, FileId* id) override;
   CreateStatus CreateOrTruncate(const std::string& path, FileId* id) override;
+  bool OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) override;
   bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
   std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
                                     std::span<std::uint8_t> out) override;

@@ -27,13 +27,17 @@ struct Timeval {
   }
 };
 
-// Microseconds since the epoch, with seconds clamped to +-2^41 (about 70,000 years): capture
-// timestamps are untrusted, and arithmetic on the result must never overflow.
-inline std::int64_t ClampedMicros(const Timeval& t) {
+// Seconds since the epoch clamped to +-2^41 (about 70,000 years): capture timestamps are
+// untrusted, and arithmetic on the result (or on ClampedMicros) must never overflow.
+inline std::int64_t ClampedSeconds(const Timeval& t) {
   constexpr std::int64_t kMaxAbsSeconds = std::int64_t{1} << 41;
-  const std::int64_t sec =
-      t.sec < -kMaxAbsSeconds ? -kMaxAbsSeconds : (t.sec > kMaxAbsSeconds ? kMaxAbsSeconds : t.sec);
-  return sec * 1000000 + t.usec;
+  return t.sec < -kMaxAbsSeconds ? -kMaxAbsSeconds
+                                 : (t.sec > kMaxAbsSeconds ? kMaxAbsSeconds : t.sec);
+}
+
+// Microseconds since the epoch, from ClampedSeconds.
+inline std::int64_t ClampedMicros(const Timeval& t) {
+  return ClampedSeconds(t) * 1000000 + t.usec;
 }
 
 using MacAddress = std::array<std::uint8_t, 6>;

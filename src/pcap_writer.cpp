@@ -11,9 +11,34 @@ constexpr std::uint32_t kMagicMicroseconds = 0xa1b2c3d4;
 constexpr std::uint16_t kVersionMajor = 2;
 constexpr std::uint16_t kVersionMinor = 4;
 constexpr std::size_t kFileHeaderBytes = 24;
-constexpr std::size_t kRecordHeaderBytes = 16;
+
+void AppendLe32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+  const std::uint8_t le[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
+                              static_cast<std::uint8_t>(v >> 16),
+                              static_cast<std::uint8_t>(v >> 24)};
+  out.insert(out.end(), le, le + 4);
+}
 
 }  // namespace
+
+void AppendPcapFileHeader(std::vector<std::uint8_t>& out, int link_type) {
+  AppendLe32(out, kMagicMicroseconds);
+  AppendLe32(out, kVersionMajor | (std::uint32_t{kVersionMinor} << 16));  // two 16-bit fields
+  AppendLe32(out, 0);  // thiszone (GMT offset): always 0
+  AppendLe32(out, 0);  // sigfigs: always 0
+  AppendLe32(out, kPcapWriterSnaplen);
+  AppendLe32(out, static_cast<std::uint32_t>(link_type));
+}
+
+void AppendPcapRecord(std::vector<std::uint8_t>& out, const Timeval& ts, std::uint32_t wire_len,
+                      Bytes data) {
+  const std::size_t caplen = std::min<std::size_t>(data.size(), kPcapWriterSnaplen);
+  AppendLe32(out, static_cast<std::uint32_t>(ts.sec));  // modulo 2^32
+  AppendLe32(out, static_cast<std::uint32_t>(ts.usec));
+  AppendLe32(out, static_cast<std::uint32_t>(caplen));
+  AppendLe32(out, std::max(wire_len, static_cast<std::uint32_t>(caplen)));
+  out.insert(out.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(caplen));
+}
 
 std::unique_ptr<PcapFileWriter> PcapFileWriter::Create(OutputFs& fs, const std::string& path,
                                                        int link_type, std::string* error,
@@ -31,23 +56,11 @@ PcapFileWriter::PcapFileWriter(OutputFs& fs, FileId id, std::string path, int li
                                std::size_t buffer_bytes)
     : fs_(fs), id_(id), path_(std::move(path)), link_type_(link_type), buffer_bytes_(buffer_bytes) {
   buffer_.reserve(kFileHeaderBytes);
-  AppendLe32(kMagicMicroseconds);
-  AppendLe32(kVersionMajor | (std::uint32_t{kVersionMinor} << 16));  // two 16-bit fields
-  AppendLe32(0);  // thiszone (GMT offset): always 0
-  AppendLe32(0);  // sigfigs: always 0
-  AppendLe32(kPcapWriterSnaplen);
-  AppendLe32(static_cast<std::uint32_t>(link_type));
+  AppendPcapFileHeader(buffer_, link_type);
 }
 
 PcapFileWriter::~PcapFileWriter() {
   Close();
-}
-
-void PcapFileWriter::AppendLe32(std::uint32_t v) {
-  const std::uint8_t le[4] = {static_cast<std::uint8_t>(v), static_cast<std::uint8_t>(v >> 8),
-                              static_cast<std::uint8_t>(v >> 16),
-                              static_cast<std::uint8_t>(v >> 24)};
-  buffer_.insert(buffer_.end(), le, le + 4);
 }
 
 bool PcapFileWriter::Write(const Timeval& ts, std::uint32_t wire_len, Bytes data) {
@@ -56,13 +69,7 @@ bool PcapFileWriter::Write(const Timeval& ts, std::uint32_t wire_len, Bytes data
     error_ = "internal error: write to closed pcap file " + path_;
     return false;
   }
-  const std::size_t caplen = std::min<std::size_t>(data.size(), kPcapWriterSnaplen);
-  AppendLe32(static_cast<std::uint32_t>(ts.sec));  // modulo 2^32
-  AppendLe32(static_cast<std::uint32_t>(ts.usec));
-  AppendLe32(static_cast<std::uint32_t>(caplen));
-  // A record never claims fewer bytes on the wire than it holds.
-  AppendLe32(std::max(wire_len, static_cast<std::uint32_t>(caplen)));
-  buffer_.insert(buffer_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(caplen));
+  AppendPcapRecord(buffer_, ts, wire_len, data);
   ++records_;
   return buffer_.size() < buffer_bytes_ || Flush();
 }

@@ -1,5 +1,5 @@
-// pcap_writer.h: writes classic pcap files (for -w and the per-flow -K pcaps). Format: the
-// libpcap savefile format (draft-ietf-opsawg-pcap), link types from the LINKTYPE registry.
+// pcap_writer.h: writes classic pcap files (-w; the encoding is shared with -K's pcaps). Format:
+// the libpcap savefile format (draft-ietf-opsawg-pcap), link types from the LINKTYPE registry.
 //
 // Design note: the file is little-endian, magic a1b2c3d4 (microsecond timestamps), version 2.4,
 // snaplen kPcapWriterSnaplen, and holds one link type, fixed when it is created. Records are
@@ -32,6 +32,13 @@ namespace tcpflow {
 inline constexpr std::uint32_t kPcapWriterSnaplen = 262144;
 // Buffered record bytes that trigger a write.
 inline constexpr std::size_t kPcapWriterBufferBytes = 256 * 1024;
+
+// The encoding itself, for writers that keep their own buffers (-K): the 24-byte file header,
+// and one record (seconds modulo 2^32, `data` cut to kPcapWriterSnaplen, an original length never
+// below the bytes held), appended to `out`.
+void AppendPcapFileHeader(std::vector<std::uint8_t>& out, int link_type);
+void AppendPcapRecord(std::vector<std::uint8_t>& out, const Timeval& ts, std::uint32_t wire_len,
+                      Bytes data);
 
 class PcapFileWriter {
  public:
@@ -67,7 +74,6 @@ class PcapFileWriter {
   PcapFileWriter(OutputFs& fs, FileId id, std::string path, int link_type,
                  std::size_t buffer_bytes);
   bool Flush();
-  void AppendLe32(std::uint32_t v);
 
   OutputFs& fs_;
   FileId id_;

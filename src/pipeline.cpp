@@ -150,8 +150,10 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
   }
   if (console != nullptr) demux_.AddTap(console);
   if (config.per_flow_pcap) {
+    // -S max_flows bounds the tuples with an open file, as it bounds the flow table.
     flow_pcaps_ = std::make_unique<FlowPcapWriter>(config.output.outdir, name_template, fs,
-                                                   std::random_device{}());
+                                                   std::random_device{}(), anomalies_,
+                                                   config.reassembly.max_flows);
   }
   if (alerts.enabled()) {
     alerts_ = std::make_unique<FlowAlerts>(alerts);
@@ -224,9 +226,8 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
     }
     TcpLayer tcp;
     if (!DecodeTcp(ip.payload, tcp, anomalies_)) return false;
-    if (config_.shard.count > 1 &&
-        ShardOf(FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan},
-                config_.shard.count) != config_.shard.index) {
+    const FlowKey key{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
+    if (config_.shard.count > 1 && ShardOf(key, config_.shard.count) != config_.shard.index) {
       anomalies_.Count(Anomaly::kOtherShard);
       return true;  // another run's connection: not "unprocessed" for -w either
     }
@@ -239,7 +240,7 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
     if (flow_pcaps_) {
       // -K: instead of reassembling, every TCP packet goes to its direction's pcap as captured.
       NameFields fields;
-      fields.key = FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
+      fields.key = key;
       fields.has_macs = link.has_macs;
       fields.src_mac = link.src_mac;
       fields.dst_mac = link.dst_mac;
@@ -446,6 +447,7 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
       !StartReport(config, report_path, input_names, report_stream, report, err)) {
     return 1;
   }
+  if (config.report.enabled) fs.NoteTaken(report_path);
 
   std::unique_ptr<ConsoleWriter> console;
   if (config.console.enabled) {

@@ -112,17 +112,25 @@ bool ParsePythonScanConfig(const std::map<std::string, std::string>& settings,
     *error = "python scanner: give the function to call with -S py_function=NAME";
     return false;
   }
-  if (auto it = settings.find("py_max_bytes"); it != settings.end()) {
+  // A positive decimal byte count, when the setting is given.
+  auto parse_bytes = [&settings, error](const std::string& name, std::uint64_t* value) {
+    auto it = settings.find(name);
+    if (it == settings.end()) return true;
     const std::string& text = it->second;
-    std::uint64_t value = 0;
+    std::uint64_t parsed = 0;
     const char* end = text.data() + text.size();
-    const auto [stop, code] = std::from_chars(text.data(), end, value);
-    if (text.empty() || code != std::errc() || stop != end || value == 0) {
+    const auto [stop, code] = std::from_chars(text.data(), end, parsed);
+    if (text.empty() || code != std::errc() || stop != end || parsed == 0) {
       *error =
-          "python scanner: -S py_max_bytes needs a positive number of bytes, not '" + text + "'";
+          "python scanner: -S " + name + " needs a positive number of bytes, not '" + text + "'";
       return false;
     }
-    config.max_bytes = value;
+    *value = parsed;
+    return true;
+  };
+  if (!parse_bytes("py_max_bytes", &config.max_bytes) ||
+      !parse_bytes("py_max_total_bytes", &config.max_total_bytes)) {
+    return false;
   }
   *out = std::move(config);
   return true;
@@ -219,6 +227,29 @@ void PythonScanner::CountCap(FlowBytes& flow_bytes) {
   anomalies_.Count(Anomaly::kPythonInputCapped);
 }
 
+std::size_t PythonScanner::Reserve(FlowBytes& flow_bytes, std::size_t wanted) {
+  std::vector<std::uint8_t>& bytes = flow_bytes.bytes;
+  if (flow_bytes.total_capped) wanted = std::min(wanted, bytes.size());  // stays a prefix
+  const std::size_t old_capacity = bytes.capacity();
+  if (wanted <= old_capacity) return wanted;
+  // The most this flow may hold: what it has plus what the budget has left.
+  const std::uint64_t room = old_capacity + (config_.max_total_bytes - held_bytes_);
+  // Geometric growth keeps appends amortised O(1); near the budget, only what is needed.
+  std::uint64_t capacity = std::max<std::uint64_t>(
+      wanted, std::min<std::uint64_t>(2 * std::uint64_t{old_capacity}, config_.max_bytes));
+  if (capacity > room) capacity = std::min<std::uint64_t>(wanted, room);
+  if (capacity < wanted) {
+    wanted = static_cast<std::size_t>(capacity);
+    if (!flow_bytes.total_capped) {
+      flow_bytes.total_capped = true;
+      anomalies_.Count(Anomaly::kPythonTotalCapped);
+    }
+  }
+  bytes.reserve(static_cast<std::size_t>(capacity));
+  held_bytes_ += bytes.capacity() - old_capacity;
+  return wanted;
+}
+
 void PythonScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
   if (flow.output.filename.empty()) return;
   const Bytes stored = StoredPart(offset, data, config_.max_bytes_per_flow);
@@ -226,11 +257,15 @@ void PythonScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const T
   FlowBytes& flow_bytes = flows_[&flow];
   if (offset + stored.size() > config_.max_bytes) CountCap(flow_bytes);
   if (offset >= config_.max_bytes) return;
-  const auto keep =
-      static_cast<std::size_t>(std::min<std::uint64_t>(stored.size(), config_.max_bytes - offset));
   const auto at = static_cast<std::size_t>(offset);
-  if (flow_bytes.bytes.size() < at + keep) flow_bytes.bytes.resize(at + keep);  // holes: zeros
-  std::copy_n(stored.begin(), keep, flow_bytes.bytes.begin() + static_cast<std::ptrdiff_t>(at));
+  std::size_t end = at + static_cast<std::size_t>(
+                             std::min<std::uint64_t>(stored.size(), config_.max_bytes - offset));
+  if (flow_bytes.bytes.size() < end) {
+    end = Reserve(flow_bytes, end);
+    if (flow_bytes.bytes.size() < end) flow_bytes.bytes.resize(end);  // holes: zeros
+  }
+  if (end <= at) return;
+  std::copy_n(stored.begin(), end - at, flow_bytes.bytes.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
 void PythonScanner::OnShift(Flow& flow, std::uint64_t n) {
@@ -238,6 +273,7 @@ void PythonScanner::OnShift(Flow& flow, std::uint64_t n) {
   if (it == flows_.end() || n == 0) return;
   FlowBytes& flow_bytes = it->second;
   const std::uint64_t old_size = flow_bytes.bytes.size();
+  const std::uint64_t old_capacity = flow_bytes.bytes.capacity();
   std::uint64_t new_size = old_size + n;
   if (config_.max_bytes_per_flow >= 0) {
     new_size = std::min(new_size, static_cast<std::uint64_t>(config_.max_bytes_per_flow));
@@ -246,12 +282,23 @@ void PythonScanner::OnShift(Flow& flow, std::uint64_t n) {
     CountCap(flow_bytes);
     new_size = config_.max_bytes;
   }
+  if (flow_bytes.total_capped) new_size = std::min(new_size, old_size);
+  // The shifted copy replaces this flow's buffer: it may use that and what the budget has left.
+  const std::uint64_t room = old_capacity + (config_.max_total_bytes - held_bytes_);
+  if (new_size > room) {
+    new_size = room;
+    if (!flow_bytes.total_capped) {
+      flow_bytes.total_capped = true;
+      anomalies_.Count(Anomaly::kPythonTotalCapped);
+    }
+  }
   // The inserted front is a hole (zeros) until its bytes arrive.
   std::vector<std::uint8_t> shifted(static_cast<std::size_t>(new_size), 0);
   if (n < new_size) {
     std::copy_n(flow_bytes.bytes.begin(), static_cast<std::size_t>(new_size - n),
                 shifted.begin() + static_cast<std::ptrdiff_t>(n));
   }
+  held_bytes_ = held_bytes_ - old_capacity + shifted.capacity();
   flow_bytes.bytes = std::move(shifted);
 }
 
@@ -270,6 +317,7 @@ void PythonScanner::OnFlowClose(Flow& flow) {
   auto it = flows_.find(&flow);
   if (it == flows_.end()) return;
   const std::vector<std::uint8_t> bytes = std::move(it->second.bytes);
+  held_bytes_ -= bytes.capacity();  // back to the budget
   flows_.erase(it);
   if (bytes.empty()) return;
 

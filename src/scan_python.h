@@ -6,7 +6,11 @@
 // once, before any packet is read (the reference complained once per flow, #214). The scanner
 // keeps each stored flow's bytes (only flows that have a flow file, only what the file stores:
 // -b, holes as zeros, late fills overwriting) in memory, up to -S py_max_bytes per flow (the
-// rest is dropped and counted once per flow as python_input_capped). When a flow with at least
+// rest is dropped and counted once per flow as python_input_capped), and up to -S
+// py_max_total_bytes for all open flows together (the memory their buffers hold, growth
+// included): a flow whose buffer cannot grow within that budget keeps the prefix it has (later
+// bytes beyond it are dropped; late fills inside it still land) and is counted once as
+// python_total_capped. A closed flow's buffer returns to the budget. When a flow with at least
 // one byte closes, FN(data) is called with `data` a `bytes` object (NULs and high bytes intact;
 // the reference passed a NUL-terminated str) and the result becomes a report element:
 //   str          -> <tcpflow:result xmlns:tcpflow=... scanner='python' path= module= function=>
@@ -39,17 +43,22 @@
 namespace tcpflow {
 
 struct PythonScanConfig {
-  std::string path;                      // -S py_path: plugin directory ("" = sys.path as is)
-  std::string module;                    // -S py_module
-  std::string function;                  // -S py_function
-  std::uint64_t max_bytes = 16 << 20;    // -S py_max_bytes: bytes of one flow given to FN
+  std::string path;                    // -S py_path: plugin directory ("" = sys.path as is)
+  std::string module;                  // -S py_module
+  std::string function;                // -S py_function
+  std::uint64_t max_bytes = 16 << 20;  // -S py_max_bytes: bytes of one flow given to FN
+  // -S py_max_total_bytes: bytes buffered for all open flows together. 256 MiB: 16 flows at the
+  // per-flow cap, or thousands of ordinary ones, held at once; the same order as the other
+  // total bounds (max_ooo_total is 256 MiB), and far below what 100,000 open flows times
+  // py_max_bytes could otherwise take (1.6 TB).
+  std::uint64_t max_total_bytes = 256 << 20;
   std::int64_t max_bytes_per_flow = -1;  // -b (negative = unlimited); not read from settings
 };
 
-// Reads py_path, py_module, py_function and py_max_bytes (decimal bytes, > 0) from the -S
-// settings into `out` (other fields untouched). Returns false with a one-line `*error` naming
-// the setting to give when py_module or py_function is missing or empty, or when py_max_bytes
-// is not a positive number.
+// Reads py_path, py_module, py_function, py_max_bytes and py_max_total_bytes (decimal bytes,
+// > 0) from the -S settings into `out` (other fields untouched). Returns false with a one-line
+// `*error` naming the setting to give when py_module or py_function is missing or empty, or
+// when py_max_bytes or py_max_total_bytes is not a positive number.
 bool ParsePythonScanConfig(const std::map<std::string, std::string>& settings,
                            PythonScanConfig* out, std::string* error);
 
@@ -70,7 +79,9 @@ class PythonScanner final : public Scanner {
   // Calls FN for a flow that stored bytes, appends the result to flow.extras, frees the bytes.
   void OnFlowClose(Flow& flow) override;
 
-  std::uint64_t calls() const { return calls_; }    // times FN was called (flows scanned)
+  std::uint64_t calls() const { return calls_; }  // times FN was called (flows scanned)
+  // Bytes the open flows' buffers hold (their capacity): at most py_max_total_bytes.
+  std::uint64_t held_bytes() const { return held_bytes_; }
   std::uint64_t errors() const { return errors_; }  // of those, calls that raised
 
  private:
@@ -78,18 +89,24 @@ class PythonScanner final : public Scanner {
   struct FlowBytes {
     std::vector<std::uint8_t> bytes;  // stream offsets [0, size), holes as zeros
     bool capped = false;              // python_input_capped already counted for this flow
+    bool total_capped = false;        // python_total_capped counted: the buffer stops growing
   };
 
   PythonScanner(const PythonScanConfig& config, AnomalyCounters& anomalies,
                 std::unique_ptr<Interpreter> interpreter);
   // Counts python_input_capped unless already counted for this flow.
   void CountCap(FlowBytes& flow_bytes);
+  // Makes the flow's buffer able to hold `wanted` bytes (<= max_bytes) within the total budget,
+  // charging what it allocates. Returns how many it may hold: `wanted`, or fewer when the budget
+  // ran out (python_total_capped is then counted for the flow), never fewer than it holds.
+  std::size_t Reserve(FlowBytes& flow_bytes, std::size_t wanted);
   ReportExtra ResultElement() const;
 
   PythonScanConfig config_;
   AnomalyCounters& anomalies_;
   std::unique_ptr<Interpreter> interpreter_;
   std::unordered_map<const Flow*, FlowBytes> flows_;
+  std::uint64_t held_bytes_ = 0;  // capacity of every buffer in flows_
   std::uint64_t calls_ = 0;
   std::uint64_t errors_ = 0;
 };

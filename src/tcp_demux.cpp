@@ -192,9 +192,8 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
 void TcpDemux::ExpireIdle(const Timeval& now) {
   if (config_.tcp_timeout_sec == 0) return;
   while (Flow* oldest = table_.Oldest()) {
-    // Whole seconds, as 1.6.1 compares them; ClampedMicros keeps the difference in range.
-    const std::int64_t idle_sec = ClampedMicros(Timeval{now.sec, 0}) / 1000000 -
-                                  ClampedMicros(Timeval{oldest->last_seen.sec, 0}) / 1000000;
+    // Whole seconds, as 1.6.1 compares them; clamped, so the difference cannot overflow.
+    const std::int64_t idle_sec = ClampedSeconds(now) - ClampedSeconds(oldest->last_seen);
     if (idle_sec <= static_cast<std::int64_t>(config_.tcp_timeout_sec)) {
       break;
     }

@@ -330,6 +330,25 @@ TEST(AsyncOutputFsNameTest, FolderWithEarlierFilesIsAsked) {
   EXPECT_EQ(ReadDisk(dir / "old/f2"), "new");
 }
 
+// report.xml is written beside the flow files but not through the fs: noting it keeps the
+// folder counted as fresh, and the noted name itself is still taken.
+TEST(AsyncOutputFsNameTest, NotedNameIsTakenInFreshFolder) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  ASSERT_TRUE(std::filesystem::create_directory(dir / "out"));
+  WriteDisk(dir / "out/report.xml", "<dfxml/>");
+  AsyncOutputFs fs(4, 2);
+  fs.NoteTaken(dir / "out/report.xml");
+  FileId id = 0;
+  EXPECT_EQ(fs.CreateExclusive(dir / "out/report.xml", &id), Status::kExists);
+  ASSERT_EQ(fs.CreateExclusive(dir / "out/f1", &id), Status::kCreated) << fs.error();
+  ASSERT_TRUE(fs.WriteAt(id, 0, B("flow")));
+  ASSERT_TRUE(fs.Close(id, nullptr));
+  ASSERT_TRUE(fs.Flush()) << fs.error();
+  EXPECT_EQ(ReadDisk(dir / "out/report.xml"), "<dfxml/>");
+  EXPECT_EQ(ReadDisk(dir / "out/f1"), "flow");
+}
+
 TEST(AsyncOutputFsNameTest, ForeignFileInFreshFolderIsNeverClobbered) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
@@ -367,22 +386,27 @@ TEST(AsyncOutputFsNameTest, CreateOrTruncateEmptiesAnExistingFile) {
   EXPECT_EQ(ReadDisk(dir / "t"), "hi");
 }
 
+// Creates "a" and "b" (one on each writer of a two-writer fs), writes 20,000 separated
+// 16-byte records to "a" and closes both. Each record is a system call of its own, so a's
+// writer is still busy with them afterwards; the next handle is b's, on the other writer.
+void LeaveFirstWriterBusy(AsyncOutputFs& fs, const TempDir& dir) {
+  FileId a = 0;
+  FileId b = 0;
+  ASSERT_EQ(fs.CreateExclusive(dir / "a", &a), Status::kCreated);
+  ASSERT_EQ(fs.CreateExclusive(dir / "b", &b), Status::kCreated);
+  for (std::uint64_t i = 0; i < 20000; ++i)
+    ASSERT_TRUE(fs.WriteAt(a, i * 32, B("0123456789abcdef")));
+  ASSERT_TRUE(fs.Close(a, nullptr));
+  ASSERT_TRUE(fs.Close(b, nullptr));
+}
+
 // The same name closed on one writer and truncated through a handle of another: the truncate
 // must come after every byte the first handle wrote.
 TEST(AsyncOutputFsNameTest, TruncateAfterCloseOnAnotherWriterComesLast) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
   AsyncOutputFs fs(8, 2);
-  FileId a = 0;
-  FileId b = 0;
-  ASSERT_EQ(fs.CreateExclusive(dir / "a", &a), Status::kCreated);
-  ASSERT_EQ(fs.CreateExclusive(dir / "b", &b), Status::kCreated);
-  // Many small writes with holes between them: each is a system call of its own, so a's
-  // writer is still busy with them when the truncate arrives on the other writer.
-  for (std::uint64_t i = 0; i < 20000; ++i)
-    ASSERT_TRUE(fs.WriteAt(a, i * 32, B("0123456789abcdef")));
-  ASSERT_TRUE(fs.Close(a, nullptr));
-  ASSERT_TRUE(fs.Close(b, nullptr));  // the next handle is b's, on the other writer
+  ASSERT_NO_FATAL_FAILURE(LeaveFirstWriterBusy(fs, dir));
   FileId again = 0;
   ASSERT_EQ(fs.CreateOrTruncate(dir / "a", &again), Status::kCreated);
   ASSERT_TRUE(fs.WriteAt(again, 0, B("new")));
@@ -392,6 +416,45 @@ TEST(AsyncOutputFsNameTest, TruncateAfterCloseOnAnotherWriterComesLast) {
   ASSERT_TRUE(bytes.has_value());
   EXPECT_EQ(bytes->size(), 3u) << "old writes landed after the truncate";
   EXPECT_EQ(bytes->substr(0, 3), "new");
+}
+
+// A file closed on one writer and reopened through a handle of another: the reopen sees the
+// whole file, and what it writes lands after every byte the first handle wrote.
+TEST(AsyncOutputFsReopenTest, ReopenAfterCloseOnAnotherWriterAppendsAfterEverything) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  AsyncOutputFs fs(8, 2);
+  ASSERT_NO_FATAL_FAILURE(LeaveFirstWriterBusy(fs, dir));
+  FileId again = 0;
+  std::uint64_t size = 0;
+  ASSERT_TRUE(fs.OpenExisting(dir / "a", &again, &size)) << fs.error();
+  EXPECT_EQ(size, 19999u * 32 + 16);
+  ASSERT_TRUE(fs.WriteAt(again, size, B("tail")));
+  ASSERT_TRUE(fs.Close(again, nullptr));
+  ASSERT_TRUE(fs.Flush()) << fs.error();
+  const auto bytes = ReadDisk(dir / "a");
+  ASSERT_TRUE(bytes.has_value());
+  ASSERT_EQ(bytes->size(), size + 4);
+  EXPECT_EQ(bytes->substr(0, 16), "0123456789abcdef");
+  EXPECT_EQ(bytes->substr(size - 16), "0123456789abcdeftail");
+}
+
+TEST(AsyncOutputFsReopenTest, ForeignFileIsKeptAndMissingFileFails) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  WriteDisk(dir / "old", "earlier");
+  AsyncOutputFs fs(4, 2);
+  FileId id = 0;
+  std::uint64_t size = 0;
+  ASSERT_TRUE(fs.OpenExisting(dir / "old", &id, &size)) << fs.error();
+  EXPECT_EQ(size, 7u);
+  ASSERT_TRUE(fs.WriteAt(id, size, B("+more")));
+  ASSERT_TRUE(fs.Close(id, nullptr));
+  EXPECT_FALSE(fs.OpenExisting(dir / "missing", &id, &size));
+  EXPECT_TRUE(Contains(fs.error(), dir / "missing")) << fs.error();
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
+  ASSERT_TRUE(fs.Flush()) << fs.error();
+  EXPECT_EQ(ReadDisk(dir / "old"), "earlier+more");
 }
 
 TEST(AsyncOutputFsNameTest, NestedFoldersAreMadeAtOnce) {

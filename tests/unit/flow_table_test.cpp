@@ -1,7 +1,12 @@
-// flow_table_test.cpp: lookup by full key, ids, session pairing, idle order.
+// flow_table_test.cpp: lookup by full key, ids, session pairing, idle order, and the table
+// against a std::map model under random creates and removes.
 #include "flow_table.h"
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <tuple>
 
 namespace tcpflow {
 namespace {
@@ -65,6 +70,58 @@ TEST_F(FlowTableTest, CreationOrderSurvivesRemovals) {
   for (std::size_t i = 1; i < flows.size(); ++i)
     EXPECT_LT(flows[i - 1]->flow_id, flows[i]->flow_id);
   EXPECT_EQ(table_.peak_size(), 50u);
+}
+
+// Random creates, removes and lookups with growth and heavy collisions (the seed is fixed, and
+// with 2,000 keys the probe runs are long enough that a wrong backward shift loses a key):
+// every open key is found with its own Flow, every removed key is absent, pointers stay valid
+// across growth, and removed storage is reused without corrupting live flows.
+TEST_F(FlowTableTest, MatchesAMapModel) {
+  std::mt19937 rng(12345);
+  std::map<std::tuple<std::uint8_t, std::uint16_t>, Flow*> model;
+  for (int step = 0; step < 60000; ++step) {
+    const auto last = static_cast<std::uint8_t>(rng() % 8);
+    const auto port = static_cast<std::uint16_t>(rng() % 250);
+    const FlowKey key = Key(last, port);
+    const auto at = model.find({last, port});
+    if (at == model.end()) {
+      ASSERT_EQ(table_.Find(key), nullptr) << "step " << step;
+      Flow* f = table_.Create(key);
+      f->packets = step;
+      model[{last, port}] = f;
+    } else if (rng() % 3 == 0) {
+      ASSERT_EQ(table_.Find(key), at->second) << "step " << step;
+      table_.Remove(at->second);
+      model.erase(at);
+      ASSERT_EQ(table_.Find(key), nullptr) << "step " << step;
+    } else {
+      ASSERT_EQ(table_.Find(key), at->second) << "step " << step;
+    }
+    ASSERT_EQ(table_.size(), model.size());
+  }
+  for (const auto& [k, flow] : model) {
+    const FlowKey key = Key(std::get<0>(k), std::get<1>(k));
+    ASSERT_EQ(table_.Find(key), flow);
+    EXPECT_TRUE(flow->key == key);
+  }
+  EXPECT_EQ(table_.FlowsInCreationOrder().size(), model.size());
+}
+
+TEST_F(FlowTableTest, GrowsPastManyBlocksAndEmptiesCompletely) {
+  std::vector<Flow*> flows;
+  for (std::uint16_t p = 0; p < 5000; ++p) {
+    flows.push_back(table_.Create(Key(static_cast<std::uint8_t>(p % 7), p)));
+    flows.back()->packets = p;
+  }
+  for (std::uint16_t p = 0; p < 5000; ++p) {
+    Flow* f = table_.Find(Key(static_cast<std::uint8_t>(p % 7), p));
+    ASSERT_EQ(f, flows[p]);
+    EXPECT_EQ(f->packets, p) << "a flow moved or was overwritten";
+  }
+  while (Flow* oldest = table_.Oldest()) table_.Remove(oldest);
+  EXPECT_EQ(table_.size(), 0u);
+  EXPECT_EQ(table_.peak_size(), 5000u);
+  EXPECT_EQ(table_.Find(Key(0, 0)), nullptr);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // scan_python_test.cpp: the python scanner with the shipped plugins (python/plugins) and the
 // test plugins (tests/python): results and errors in the report extras, start-up failures,
-// the bytes a plugin gets (-b, holes, shifts, the py_max_bytes cap, flows without files).
+// the bytes a plugin gets (-b, holes, shifts, the py_max_bytes and py_max_total_bytes caps,
+// flows without files).
 //
 // The plugins are found under $TCPFLOW_SRCDIR, else under the TCPFLOW_SRCDIR given at compile
 // time (-DTCPFLOW_SRCDIR="\"/path/to/source\"").
@@ -62,11 +63,13 @@ class ScanPythonTest : public ::testing::Test {
   // Starts a scanner on tests/python/checks.py's `function`; fails the test if it cannot.
   std::unique_ptr<PythonScanner> Start(const std::string& function,
                                        std::uint64_t max_bytes = 16 << 20,
-                                       std::int64_t max_bytes_per_flow = -1) {
+                                       std::int64_t max_bytes_per_flow = -1,
+                                       std::uint64_t max_total_bytes = 256 << 20) {
     config_.path = TestPlugins();
     config_.module = "checks";
     config_.function = function;
     config_.max_bytes = max_bytes;
+    config_.max_total_bytes = max_total_bytes;
     config_.max_bytes_per_flow = max_bytes_per_flow;
     auto scanner = PythonScanner::Create(config_, anomalies_, &error_);
     EXPECT_NE(scanner, nullptr) << error_;
@@ -127,20 +130,25 @@ TEST_F(ScanPythonTest, ParseConfigReadsSettings) {
   PythonScanConfig config;
   config.max_bytes_per_flow = 7;
   std::string error;
-  ASSERT_TRUE(ParsePythonScanConfig(
-      {{"py_path", "plugins"}, {"py_module", "m"}, {"py_function", "f"}, {"py_max_bytes", "1000"}},
-      &config, &error))
+  ASSERT_TRUE(ParsePythonScanConfig({{"py_path", "plugins"},
+                                     {"py_module", "m"},
+                                     {"py_function", "f"},
+                                     {"py_max_bytes", "1000"},
+                                     {"py_max_total_bytes", "5000"}},
+                                    &config, &error))
       << error;
   EXPECT_EQ(config.path, "plugins");
   EXPECT_EQ(config.module, "m");
   EXPECT_EQ(config.function, "f");
   EXPECT_EQ(config.max_bytes, 1000u);
+  EXPECT_EQ(config.max_total_bytes, 5000u);
   EXPECT_EQ(config.max_bytes_per_flow, 7);  // not a setting: left as it was
 
   PythonScanConfig defaults;
   ASSERT_TRUE(ParsePythonScanConfig({{"py_module", "m"}, {"py_function", "f"}}, &defaults, &error));
   EXPECT_EQ(defaults.path, "");
   EXPECT_EQ(defaults.max_bytes, 16u << 20);
+  EXPECT_EQ(defaults.max_total_bytes, 256u << 20);
 }
 
 TEST_F(ScanPythonTest, ParseConfigNamesTheMissingSetting) {
@@ -155,6 +163,13 @@ TEST_F(ScanPythonTest, ParseConfigNamesTheMissingSetting) {
         {{"py_module", "m"}, {"py_function", "f"}, {"py_max_bytes", bad}}, &config, &error))
         << bad;
     EXPECT_NE(error.find("py_max_bytes"), std::string::npos) << error;
+    EXPECT_FALSE(ParsePythonScanConfig(
+        {{"py_module", "m"}, {"py_function", "f"}, {"py_max_total_bytes", bad}}, &config, &error))
+        << bad;
+    EXPECT_NE(error.find("-S py_max_total_bytes needs a positive number of bytes, not '" +
+                         std::string(bad) + "'"),
+              std::string::npos)
+        << error;
   }
   EXPECT_EQ(config.module, "");  // unchanged on failure
 }
@@ -431,6 +446,57 @@ TEST_F(ScanPythonTest, PyMaxBytesKeepsThePrefixAndCountsOncePerFlow) {
   scanner->OnFlowClose(*shifted);
   EXPECT_EQ(ResultText(*shifted), "type=bytes len=5 hex=0000006162");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 2u);
+}
+
+TEST_F(ScanPythonTest, PyMaxTotalBytesBoundsAllFlowsAndClosedFlowsGiveBytesBack) {
+  auto scanner = Start("describe", 16 << 20, -1, /*max_total_bytes=*/10);
+  ASSERT_NE(scanner, nullptr);
+  auto a = NewFlow();
+  auto b = NewFlow();
+  scanner->OnData(*a, 0, B("012345"), Timeval{});
+  scanner->OnData(*b, 0, B("abcdef"), Timeval{});  // only 4 bytes of budget left
+  EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 1u);
+  scanner->OnData(*b, 6, B("gh"), Timeval{});  // beyond b's prefix: dropped, not counted again
+  scanner->OnData(*b, 1, B("X"), Timeval{});   // a late fill inside the prefix lands
+  scanner->OnData(*a, 6, B("67"), Timeval{});  // a cannot grow either
+  EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 2u);
+  EXPECT_LE(scanner->held_bytes(), 10u);
+  scanner->OnFlowClose(*a);
+  EXPECT_EQ(ResultText(*a), "type=bytes len=6 hex=303132333435");
+  EXPECT_LE(scanner->held_bytes(), 4u);  // a's bytes went back to the budget
+  auto c = NewFlow();
+  scanner->OnData(*c, 0, B("xyz"), Timeval{});
+  scanner->OnData(*c, 3, B("uvw"), Timeval{});  // fits in what a gave back
+  scanner->OnFlowClose(*c);
+  EXPECT_EQ(ResultText(*c), "type=bytes len=6 hex=78797a757677");
+  scanner->OnFlowClose(*b);
+  EXPECT_EQ(ResultText(*b), "type=bytes len=4 hex=61586364");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 2u);
+  EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 0u);  // not the per-flow cap
+  EXPECT_EQ(scanner->held_bytes(), 0u);
+}
+
+TEST_F(ScanPythonTest, PyMaxTotalBytesHoldsForByteByByteGrowthAndShifts) {
+  auto scanner = Start("describe", 16 << 20, -1, /*max_total_bytes=*/100);
+  ASSERT_NE(scanner, nullptr);
+  auto flow = NewFlow();
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    scanner->OnData(*flow, i, B("z"), Timeval{});
+    ASSERT_LE(scanner->held_bytes(), 100u) << "after byte " << i;  // growth spare included
+  }
+  scanner->OnFlowClose(*flow);
+  std::string hex;
+  for (int i = 0; i < 100; ++i) hex += "7a";
+  EXPECT_EQ(ResultText(*flow), "type=bytes len=100 hex=" + hex);
+  EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 1u);
+
+  auto shifted = NewFlow();  // a shift that would need more than the budget
+  scanner->OnData(*shifted, 0, B("abcd"), Timeval{});
+  scanner->OnShift(*shifted, 97);
+  EXPECT_LE(scanner->held_bytes(), 100u);
+  scanner->OnFlowClose(*shifted);
+  EXPECT_EQ(ResultText(*shifted), "type=bytes len=100 hex=" + std::string(194, '0') + "616263");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 2u);
 }
 
 TEST_F(ScanPythonTest, ProtocolPluginNamesCannedFlows) {
