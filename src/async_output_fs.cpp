@@ -26,6 +26,11 @@ constexpr std::size_t kBatchOps = 64;
 constexpr std::size_t kBatchBytes = 1024 * 1024;
 // Buffered plus queued bytes; beyond this the packet thread waits for the writers.
 constexpr std::size_t kBudgetBytes = 32 * 1024 * 1024;
+// What a queued operation costs besides its data: the Op, its path, and what the caller keeps
+// until it is done (a report entry waits for its file's close). Counting it keeps the number of
+// queued operations bounded too when files are tiny (100,000 queued creates and closes of
+// 100-byte files would otherwise hold far more memory than their 10 MB of data).
+constexpr std::size_t kOpOverheadBytes = 512;
 constexpr std::uint64_t kWriterBits = 3;  // tickets: seq << 3 | writer
 static_assert(AsyncOutputFs::kMaxWriters == (1u << kWriterBits));
 
@@ -41,6 +46,10 @@ std::uint64_t NameHash(const std::string& path) {
 }
 
 }  // namespace
+
+std::size_t AsyncOutputFs::CostOf(const Op& op) {
+  return op.data.capacity() + op.path.capacity() + kOpOverheadBytes;
+}
 
 AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers) {
   // Each writer needs a descriptor of its own: -f 1 means one writer.
@@ -90,7 +99,7 @@ void AsyncOutputFs::Run(Writer& writer) {
     lock.unlock();
     std::size_t bytes = 0;
     for (Op& op : batch) {
-      bytes += op.data.capacity();
+      bytes += CostOf(op);
       // After a failure nothing more is written: the run is ending with an error.
       std::string error;
       if (writer.failed_seq.load(std::memory_order_relaxed) == UINT64_MAX &&
@@ -176,7 +185,7 @@ bool AsyncOutputFs::Usable(FileId id) {
 void AsyncOutputFs::Enqueue(Op op) {
   op.seq = ++next_seq_;
   Writer& writer = WriterOf(op.id);
-  writer.outbox_bytes += op.data.capacity();
+  writer.outbox_bytes += CostOf(op);
   writer.outbox.push_back(std::move(op));
   if (writer.outbox.size() >= kBatchOps || writer.outbox_bytes >= kBatchBytes) Handover(writer);
 }

@@ -117,6 +117,8 @@ class AsyncOutputFs final : public OutputFs {
     std::vector<std::uint8_t> pending;  // contiguous bytes not yet queued
   };
 
+  // The budget an operation takes while it is queued: its data and a fixed overhead.
+  static std::size_t CostOf(const Op& op);
   void Run(Writer& writer);
   // Runs one operation on the writer's file system; false with *error set on failure.
   bool Execute(Writer& writer, Op& op, std::string* error);
