@@ -176,16 +176,16 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, std::s
     }
     return source;
   }
-  std::FILE* stream = OpenSourceStream(*source->stream_);
-  if (stream == nullptr) {
-    *error = path + ": " + std::strerror(errno);
-    return nullptr;
+  if (!in.pcapng && in.record_header_bytes == kPcapRecordHeaderBytes &&
+      source->StartClassicReader()) {
+    return source;
   }
   char errbuf[PCAP_ERRBUF_SIZE] = {};
-  source->handle_ =
-      pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-  if (source->handle_ == nullptr) {
-    std::fclose(stream);
+  if (!source->OpenLibpcapOnStream(errbuf)) {
+    if (errbuf[0] == '\0') {
+      *error = path + ": " + std::strerror(errno);
+      return nullptr;
+    }
     // Our reader takes over any pcapng libpcap refuses: it reads mixed link types, and when
     // the file is broken it says where.
     if (source->can_reread_) {
@@ -202,14 +202,62 @@ std::unique_ptr<PcapSource> PcapSource::OpenFile(const std::string& path, std::s
   source->link_type_ = pcap_datalink(source->handle_);
   if (!in.pcapng) {
     // libpcap has read the file header and nothing more: the first record starts here.
-    const off_t position = ftello(pcap_file(source->handle_));
-    if (position >= 0) {
-      source->record_header_bytes_ = in.record_header_bytes;
-      source->record_offset_ = static_cast<std::uint64_t>(position);
-      source->track_records_ = true;
-    }
+    source->record_header_bytes_ = in.record_header_bytes;
+    source->TrackRecordsFrom(source->stream_position_);
   }
   return source;
+}
+
+bool PcapSource::OpenLibpcapOnStream(char* errbuf) {
+  std::FILE* stream = OpenSourceStream(*stream_);
+  if (stream == nullptr) return false;
+  handle_ = pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (handle_ == nullptr) {
+    std::fclose(stream);
+    return false;
+  }
+  const off_t position = ftello(pcap_file(handle_));
+  stream_position_ = position < 0 ? -1 : position;
+  return true;
+}
+
+void PcapSource::TrackRecordsFrom(std::uint64_t offset) {
+  if (stream_position_ < 0) return;
+  record_offset_ = offset;
+  track_records_ = true;
+}
+
+bool PcapSource::StartClassicReader() {
+  std::vector<std::uint8_t> head(PcapFileHeader::kBytes);
+  const std::ptrdiff_t n = ReadFully(*stream_, head);
+  head.resize(static_cast<std::size_t>(std::max<std::ptrdiff_t>(n, 0)));
+  const std::optional<PcapFileHeader> header = PcapFileReader::ParseHeader(head);
+  if (!header) {
+    // libpcap reads it from the start, and says what is wrong with it.
+    stream_ = MakeChainSource(std::move(head), std::move(stream_));
+    return false;
+  }
+  classic_header_ = std::move(head);
+  classic_ = std::make_unique<PcapFileReader>(*stream_, *header);
+  link_type_ = DltOfLinktype(static_cast<int>(header->linktype));
+  return true;
+}
+
+bool PcapSource::HandOverToLibpcap() {
+  const std::uint64_t offset = classic_->offset();
+  std::vector<std::uint8_t> head = std::move(classic_header_);
+  const std::vector<std::uint8_t> unread = classic_->TakeUnread();
+  head.insert(head.end(), unread.begin(), unread.end());
+  classic_.reset();
+  stream_ = MakeChainSource(std::move(head), std::move(stream_));
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  if (!OpenLibpcapOnStream(errbuf)) {
+    error_ = name_ + ": " + (errbuf[0] != '\0' ? std::string(errbuf) : std::strerror(errno));
+    return false;
+  }
+  record_header_bytes_ = kPcapRecordHeaderBytes;
+  TrackRecordsFrom(offset);
+  return true;
 }
 
 std::unique_ptr<PcapSource> PcapSource::OpenLive(const InputConfig& input, std::string* error) {
@@ -348,7 +396,36 @@ const PcapSource::LinkFilter* PcapSource::FilterFor(int linktype, int dlt) {
 }
 
 PcapSource::Status PcapSource::Next(RawPacket* out) {
+  if (classic_ != nullptr) return NextFromClassicReader(out);
   return pcapng_ != nullptr ? NextFromOwnReader(out) : NextFromLibpcap(out);
+}
+
+PcapSource::Status PcapSource::NextFromClassicReader(RawPacket* out) {
+  PcapRecord record;
+  for (;;) {
+    if (break_requested_ != 0) return Status::kEnd;
+    switch (classic_->Next(&record)) {
+      case PcapFileReader::Status::kPacket: break;
+      case PcapFileReader::Status::kEnd: return Status::kEnd;
+      case PcapFileReader::Status::kInterrupted: return Status::kTimeout;
+      case PcapFileReader::Status::kHandOver:
+        if (!HandOverToLibpcap()) return Status::kError;
+        return NextFromLibpcap(out);
+    }
+    if (!filter_expression_.empty()) {
+      const LinkFilter* filter = FilterFor(link_type_, link_type_);
+      if (filter == nullptr) return Status::kError;
+      pcap_pkthdr header{};
+      header.caplen = static_cast<bpf_u_int32>(record.data.size());
+      header.len = record.wire_len;
+      if (pcap_offline_filter(&filter->program, &header, record.data.data()) == 0) continue;
+    }
+    out->ts = record.ts;
+    out->wire_len = record.wire_len;
+    out->link_type = link_type_;
+    out->data = record.data;
+    return Status::kPacket;
+  }
 }
 
 PcapSource::Status PcapSource::NextFromLibpcap(RawPacket* out) {
@@ -415,7 +492,8 @@ bool PcapSource::AcceptRecord(const pcap_pkthdr& header) {
     track_records_ = false;  // cannot happen on our streams; stop naming offsets rather than lie
     return true;
   }
-  record_offset_ = static_cast<std::uint64_t>(position);
+  record_offset_ += static_cast<std::uint64_t>(position - stream_position_);
+  stream_position_ = position;
   // What the record's header said it holds, whatever libpcap handed out.
   const std::uint64_t captured = record_offset_ - at - record_header_bytes_;
   std::string damage;

@@ -3,8 +3,11 @@
 // interfaces, and BPF filters. The only file that knows libpcap.
 //
 // Design note: a file's first bytes pick the way it is read. Compressed files (recognised by
-// magic bytes, not by name) are decompressed in process and handed on as a stream. libpcap reads
-// classic pcap and pcapng through a stdio stream over that; when it refuses a pcapng file whose
+// magic bytes, not by name) are decompressed in process and handed on as a stream. Our
+// PcapFileReader reads the common classic pcap files from that stream without copying records
+// (libpcap copies each twice), and hands the rest of a file to libpcap at the first record it
+// cannot vouch for, so damage is reported and repaired the same way on both paths. libpcap reads
+// other classic pcap files and pcapng through a stdio stream; when it refuses a pcapng file whose
 // interfaces have different link types, the file is read again from the start by our own
 // PcapngReader, skipping the packets already handed out. A pcapng file that cannot be read twice
 // (standard input) goes to our reader straight away. The filter applies to every packet: on our
@@ -29,6 +32,8 @@
 #ifndef TCPFLOW_PCAP_SOURCE_H
 #define TCPFLOW_PCAP_SOURCE_H
 
+#include <sys/types.h>
+
 #include <csignal>
 #include <cstdint>
 #include <memory>
@@ -40,6 +45,7 @@
 #include "config.h"
 #include "decompress.h"
 #include "packet.h"
+#include "pcap_file_reader.h"
 #include "pcapng_reader.h"
 
 struct pcap;
@@ -72,7 +78,8 @@ class PcapSource {
   bool SetFilter(const std::string& expression, std::string* error);
 
   enum class Status { kPacket, kTimeout, kEnd, kError };
-  // Reads the next packet that passes the filter into *out. kError: error() says why (e.g. a
+  // Reads the next packet that passes the filter into *out. kTimeout: none yet (a live wait
+  // timed out, or a signal cut a read short); ask again. kError: error() says why (e.g. a
   // truncated file, a broken pcapng block, corrupt compressed data, or, at the end of a file,
   // damaged records that were got over: see the design note).
   Status Next(RawPacket* out);
@@ -101,6 +108,18 @@ class PcapSource {
   // again from the start, skipping the first `skip_packets` packets (those libpcap handed out).
   // False with error_ set on failure.
   bool StartOwnReader(bool reopen, std::uint64_t skip_packets);
+  // Starts our classic pcap reader when the file header is one it takes; otherwise puts the
+  // header back in front of stream_ for libpcap and returns false.
+  bool StartClassicReader();
+  // Hands the rest of the file from the classic reader to libpcap (see PcapFileReader). False
+  // with error_ set when libpcap cannot start.
+  bool HandOverToLibpcap();
+  Status NextFromClassicReader(RawPacket* out);
+  // Opens libpcap on stream_ (which starts with a file header). False when it fails: errbuf
+  // says why, or is empty when the stdio stream could not be made (errno).
+  bool OpenLibpcapOnStream(char* errbuf);
+  // Names damaged records by offset from here on, the next record being at `offset`.
+  void TrackRecordsFrom(std::uint64_t offset);
   Status NextFromLibpcap(RawPacket* out);
   // After libpcap read the classic pcap record `header` (at record_offset_): moves
   // record_offset_ past it and notes damage. False when the record is to be skipped.
@@ -118,6 +137,8 @@ class PcapSource {
   pcap* handle_ = nullptr;              // libpcap (file or live); null on our reader's path
   std::unique_ptr<ByteSource> stream_;  // a file's bytes, decompressed (libpcap reads it too)
   std::unique_ptr<PcapngReader> pcapng_;
+  std::unique_ptr<PcapFileReader> classic_;   // our classic pcap reader, until it hands over
+  std::vector<std::uint8_t> classic_header_;  // the file header it took, for libpcap after it
   bool live_ = false;
   int file_fd_ = -1;  // owned by stream_; -1 when not a regular file
   std::uint64_t file_size_ = 0;
@@ -128,6 +149,7 @@ class PcapSource {
   // read, decompressed) and how long a record header is (16, or 24 for the modified format).
   bool track_records_ = false;
   std::uint64_t record_offset_ = 0;
+  off_t stream_position_ = -1;  // libpcap's stdio position after the last record (-1: unknown)
   std::uint64_t record_header_bytes_ = 16;
   std::uint64_t damaged_records_ = 0;  // skipped or cut records so far
   std::string first_damage_;           // the message for the first of them

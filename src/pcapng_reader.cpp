@@ -27,7 +27,6 @@ constexpr std::size_t kInterfaceFixedBytes = 8;
 constexpr std::size_t kEnhancedFixedBytes = 20;
 constexpr std::size_t kSimpleFixedBytes = 4;
 
-constexpr std::size_t kReadChunk = 256 * 1024;
 constexpr std::uint64_t kMicrosPerSec = 1000000;
 constexpr std::uint64_t kDefaultUnitsPerSec = kMicrosPerSec;
 
@@ -67,7 +66,7 @@ Timeval ToTimeval(std::uint64_t stamp, std::uint64_t units_per_sec, std::int64_t
 }  // namespace
 
 PcapngReader::PcapngReader(ByteSource& source, std::string name)
-    : source_(source), name_(std::move(name)), buffer_(kReadChunk) {}
+    : source_(source), name_(std::move(name)), in_(source) {}
 
 PcapngReader::Status PcapngReader::Next(PcapngPacket* out) {
   for (;;) {
@@ -87,7 +86,7 @@ bool PcapngReader::ReadToFirstInterface() {
       case Step::kBlock: continue;
       // A packet needs an interface, so none can come first: only kEnd and kError are left.
       case Step::kEnd:
-        BadBlock(offset_, "the file has no interface description block");
+        BadBlock(in_.offset(), "the file has no interface description block");
         return false;
       case Step::kPacket:
       case Step::kError: return false;
@@ -104,7 +103,7 @@ PcapngReader::Step PcapngReader::BadBlock(std::uint64_t at, const std::string& w
 }
 
 PcapngReader::Step PcapngReader::ReadFailure(std::uint64_t at, const std::string& past_end_why) {
-  if (source_failed_) {
+  if (in_.failed()) {
     if (error_.empty()) error_ = name_ + ": " + source_.error();
     return Step::kError;
   }
@@ -113,21 +112,21 @@ PcapngReader::Step PcapngReader::ReadFailure(std::uint64_t at, const std::string
 
 PcapngReader::Step PcapngReader::ReadBlock(PcapngPacket* out) {
   if (!error_.empty()) return Step::kError;
-  const std::uint64_t at = offset_;
-  if (!Ensure(kBlockHeaderBytes)) {
-    if (!source_failed_ && begin_ == end_ && in_section_) return Step::kEnd;
+  const std::uint64_t at = in_.offset();
+  if (!in_.Ensure(kBlockHeaderBytes)) {
+    if (!in_.failed() && in_.available() == 0 && in_section_) return Step::kEnd;
     return ReadFailure(at, in_section_ ? "the file ends inside a block header"
                                        : "the file ends before a section header block");
   }
   // A section header's type reads the same in both byte orders; its magic gives the order of
   // everything up to the next one.
   bool big_endian = big_endian_;
-  const bool section_header = ByteReader(Available(0, 4)).Be32() == kSectionHeaderType;
+  const bool section_header = ByteReader(in_.Peek(0, 4)).Be32() == kSectionHeaderType;
   if (section_header) {
-    if (!Ensure(kBlockHeaderBytes + 4)) return ReadFailure(at, "the file ends inside a block");
-    if (ByteReader(Available(kBlockHeaderBytes, 4)).Be32() == kByteOrderMagic) {
+    if (!in_.Ensure(kBlockHeaderBytes + 4)) return ReadFailure(at, "the file ends inside a block");
+    if (ByteReader(in_.Peek(kBlockHeaderBytes, 4)).Be32() == kByteOrderMagic) {
       big_endian = true;
-    } else if (ByteReader(Available(kBlockHeaderBytes, 4)).Le32() == kByteOrderMagic) {
+    } else if (ByteReader(in_.Peek(kBlockHeaderBytes, 4)).Le32() == kByteOrderMagic) {
       big_endian = false;
     } else {
       return BadBlock(at, "section header block with an unknown byte-order magic");
@@ -135,7 +134,7 @@ PcapngReader::Step PcapngReader::ReadBlock(PcapngPacket* out) {
   } else if (!in_section_) {
     return BadBlock(at, "the file does not start with a section header block");
   }
-  ByteReader header(Available(0, kBlockHeaderBytes));
+  ByteReader header(in_.Peek(0, kBlockHeaderBytes));
   const std::uint32_t type = Read32(header, big_endian);
   const std::uint32_t length = Read32(header, big_endian);
   const std::string length_text = "block length " + std::to_string(length);
@@ -146,16 +145,16 @@ PcapngReader::Step PcapngReader::ReadBlock(PcapngPacket* out) {
                            type == kObsoletePacketType || type == kSimplePacketType ||
                            type == kEnhancedPacketType;
   if (!interpreted) {
-    if (!Discard(length - 4) || !Ensure(4)) return ReadFailure(at, past_end);
+    if (!in_.Discard(length - 4) || !in_.Ensure(4)) return ReadFailure(at, past_end);
   } else {
     if (length > kMaxBlockLength) {
       return BadBlock(at, length_text + " is above the " + std::to_string(kMaxBlockLength) +
                               " this reader accepts");
     }
-    if (!Ensure(length)) return ReadFailure(at, past_end);
+    if (!in_.Ensure(length)) return ReadFailure(at, past_end);
   }
   const std::size_t trailer_at = interpreted ? length - 4 : 0;
-  ByteReader trailer(Available(trailer_at, 4));
+  ByteReader trailer(in_.Peek(trailer_at, 4));
   const std::uint32_t trailing_length = Read32(trailer, big_endian);
   if (trailing_length != length) {
     return BadBlock(at, "trailing block length " + std::to_string(trailing_length) +
@@ -163,7 +162,7 @@ PcapngReader::Step PcapngReader::ReadBlock(PcapngPacket* out) {
   }
   Step step = Step::kBlock;
   if (interpreted) {
-    const Bytes body = Available(kBlockHeaderBytes, length - kBlockOverheadBytes);
+    const Bytes body = in_.Peek(kBlockHeaderBytes, length - kBlockOverheadBytes);
     if (type == kSectionHeaderType) {
       step = ParseSectionHeader(body, big_endian, at);
     } else if (type == kInterfaceType) {
@@ -172,7 +171,7 @@ PcapngReader::Step PcapngReader::ReadBlock(PcapngPacket* out) {
       step = ParsePacket(type, body, at, out);
     }
   }
-  if (step != Step::kError) Consume(interpreted ? length : 4);
+  if (step != Step::kError) in_.Consume(interpreted ? length : 4);
   return step;
 }
 
@@ -289,39 +288,6 @@ PcapngReader::Step PcapngReader::ParsePacket(std::uint32_t type, Bytes body, std
   out->linktype = iface->linktype;
   out->data = reader.Take(captured);
   return Step::kPacket;
-}
-
-bool PcapngReader::Ensure(std::size_t n) {
-  if (end_ - begin_ >= n) return true;
-  if (source_ended_ || source_failed_) return false;
-  std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(begin_),
-            buffer_.begin() + static_cast<std::ptrdiff_t>(end_), buffer_.begin());
-  end_ -= begin_;
-  begin_ = 0;
-  if (buffer_.size() < n) buffer_.resize(n);
-  while (end_ < n) {
-    const std::ptrdiff_t got = source_.Read(std::span<std::uint8_t>(buffer_).subspan(end_));
-    if (got < 0) {
-      source_failed_ = true;
-      return false;
-    }
-    if (got == 0) {
-      source_ended_ = true;
-      return false;
-    }
-    end_ += static_cast<std::size_t>(got);
-  }
-  return true;
-}
-
-bool PcapngReader::Discard(std::uint64_t n) {
-  while (n > 0) {
-    if (begin_ == end_ && !Ensure(1)) return false;
-    const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, end_ - begin_));
-    Consume(take);
-    n -= take;
-  }
-  return true;
 }
 
 }  // namespace tcpflow

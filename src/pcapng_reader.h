@@ -19,6 +19,7 @@
 #include "byte_reader.h"
 #include "decompress.h"
 #include "packet.h"
+#include "source_buffer.h"
 
 namespace tcpflow {
 
@@ -69,28 +70,10 @@ class PcapngReader {
   Step BadBlock(std::uint64_t at, const std::string& why);
   Step ReadFailure(std::uint64_t at, const std::string& past_end_why);
 
-  // Makes n bytes available at buffer_[begin_]; false at the end of the stream or on a read
-  // error (source_failed_).
-  bool Ensure(std::size_t n);
-  // Drops n bytes of the stream; false when it ends or fails first.
-  bool Discard(std::uint64_t n);
-  void Consume(std::size_t n) {
-    begin_ += n;
-    offset_ += n;
-  }
-  Bytes Available(std::size_t from, std::size_t n) const {
-    return Bytes(buffer_).subspan(begin_ + from, n);
-  }
-
   ByteSource& source_;
   std::string name_;
   std::string error_;
-  std::vector<std::uint8_t> buffer_;
-  std::size_t begin_ = 0;     // first unread byte in buffer_
-  std::size_t end_ = 0;       // one past the last byte read into buffer_
-  std::uint64_t offset_ = 0;  // stream offset of buffer_[begin_]
-  bool source_ended_ = false;
-  bool source_failed_ = false;
+  SourceBuffer in_;
   bool in_section_ = false;
   bool big_endian_ = false;            // the current section's byte order
   std::vector<Interface> interfaces_;  // the current section's

@@ -4,6 +4,7 @@
 #include "pcap_source.h"
 
 #include <gtest/gtest.h>
+#include <pcap/pcap.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -550,6 +551,65 @@ TEST(PcapSourceTest, BadRecordOffsetsInEveryClassicVariant) {
       EXPECT_EQ(r.last, PcapSource::Status::kError);
       const std::string expected = path + RecordText(bad_at) + d.why;
       EXPECT_EQ(r.error.substr(0, expected.size()), expected) << r.error;
+    }
+  }
+}
+
+// Our classic reader hands out what libpcap hands out for the same file, field by field,
+// including timestamps past 2038 and fractions out of range, in every variant it takes.
+TEST(PcapSourceTest, ClassicReaderAgreesWithLibpcap) {
+  struct Stamp {
+    std::uint32_t sec;
+    std::uint32_t frac;
+  };
+  const Stamp stamps[] = {{0, 0},
+                          {1600000000, 999999},
+                          {0x7fffffff, 1000000},
+                          {0x80000000, 5},
+                          {0xffffffff, 999999999},
+                          {12, 0x80000000},
+                          {13, 0xffffffff},
+                          {14, 1000}};
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  for (const std::uint32_t linktype : {1u, 101u, 0u, 276u}) {
+    for (const bool big_endian : {false, true}) {
+      for (const bool nanosecond : {false, true}) {
+        SCOPED_TRACE(std::to_string(linktype) + (big_endian ? " big" : " little") +
+                     (nanosecond ? " ns" : " us"));
+        testing::PcapWriter w({.linktype = linktype,
+                               .big_endian = big_endian,
+                               .nanosecond = nanosecond,
+                               .snaplen = 65535});
+        std::uint32_t size = 1;
+        for (const Stamp& stamp : stamps) {
+          w.AddRawRecord(stamp.sec, stamp.frac, size, size * 3, ByteVec(size, 0x5a));
+          size = size * 7 % 65535 + 1;
+        }
+        const std::string path = dir.Write("same.pcap", w.bytes());
+        const ReadResult ours = ReadAll(path);
+        ASSERT_EQ(ours.last, PcapSource::Status::kEnd) << ours.open_error << ours.error;
+        char errbuf[PCAP_ERRBUF_SIZE] = {};
+        pcap_t* handle = pcap_open_offline_with_tstamp_precision(
+            path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+        ASSERT_NE(handle, nullptr) << errbuf;
+        EXPECT_EQ(ours.link_type, pcap_datalink(handle));
+        std::size_t i = 0;
+        pcap_pkthdr* header = nullptr;
+        const u_char* data = nullptr;
+        while (pcap_next_ex(handle, &header, &data) == 1) {
+          ASSERT_LT(i, ours.packets.size());
+          const Packet& p = ours.packets[i++];
+          EXPECT_EQ(p.ts.sec, static_cast<std::int64_t>(header->ts.tv_sec)) << i;
+          EXPECT_EQ(p.ts.usec, static_cast<std::int32_t>(header->ts.tv_usec)) << i;
+          EXPECT_EQ(p.wire_len, header->len);
+          EXPECT_EQ(p.data, ByteVec(data, data + header->caplen));
+          EXPECT_EQ(p.link_type, pcap_datalink(handle));
+        }
+        pcap_close(handle);
+        EXPECT_EQ(i, ours.packets.size());
+        EXPECT_EQ(i, std::size(stamps));
+      }
     }
   }
 }
