@@ -10,7 +10,8 @@
 # that writes, none is deleted before a timed run, and the outputs are deleted once the input
 # is done; after deleting many files the next timed run waits BENCH_SETTLE seconds. Then the
 # scaling test: ours alone (and the reference with BENCH_SCALING_REF=1) on scale-N inputs,
-# with the write floor for ours' file set.
+# with the write floor for ours' file set, each run on a fresh file system when it can
+# (BENCH_SCALING_FS).
 #
 # Environment (all optional):
 #   top_srcdir, top_builddir  source and build trees (default: this script's tree, and .)
@@ -23,7 +24,14 @@
 #   BENCH_DIR           work folder: captures, outputs, records (default $top_builddir/bench/work)
 #   BENCH_SCALING_N     concurrent flows for the scaling test (default "10 1000 100000 1000000";
 #                       empty: no scaling test)
-#   BENCH_SCALING_RUNS  runs per scaling point (default 3)
+#   BENCH_SCALING_RUNS  runs per scaling point (default 1)
+#   BENCH_SCALING_FS    where scaling runs write: "loop" (each run, ours, the reference's and
+#                       the write floor's, on a fresh ext4 file system in a sparse image under
+#                       the work folder, dropped afterwards), "dir" (folders in the work
+#                       folder, deleted afterwards), or "auto" (default: loop when running as
+#                       root with mkfs.ext4, else dir). Deleting the 1,000,000 files of a run
+#                       takes minutes on ext4 and slows the runs after it; dropping a file
+#                       system takes seconds.
 #   BENCH_SCALING_REF=1 also time the reference in the scaling test
 #   BENCH_SETTLE        seconds to wait after deleting many files (default 60)
 #   BENCH_WARMUP=0      no untimed reference run before the rounds of each input
@@ -48,7 +56,8 @@ scale=${BENCH_SCALE:-1}
 read -r -a extra_args <<<"${BENCH_EXTRA_ARGS:-}"
 work=${BENCH_DIR:-$builddir/bench/work}
 read -r -a scaling_n <<<"${BENCH_SCALING_N-10 1000 100000 1000000}"
-scaling_runs=${BENCH_SCALING_RUNS:-3}
+scaling_runs=${BENCH_SCALING_RUNS:-1}
+scaling_fs=${BENCH_SCALING_FS:-auto}
 scaling_ref=${BENCH_SCALING_REF:-0}
 settle_seconds=${BENCH_SETTLE:-60}
 warmup=${BENCH_WARMUP:-1}
@@ -75,6 +84,16 @@ for tool in "$ours" "$ref" "$gen" "$measure" "$floor_read" "$floor_write"; do
 done
 case $runs in '' | *[!0-9]* | 0) die "BENCH_RUNS must be a positive number" ;; esac
 case $scaling_runs in '' | *[!0-9]* | 0) die "BENCH_SCALING_RUNS must be a positive number" ;; esac
+case $scaling_fs in
+  auto)
+    scaling_fs=dir
+    if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && command -v mount >/dev/null; then
+      scaling_fs=loop
+    fi
+    ;;
+  loop | dir) ;;
+  *) die "BENCH_SCALING_FS must be loop, dir or auto" ;;
+esac
 mkdir -p "$work/inputs" "$work/out" || die "cannot create $work"
 work=$(cd "$work" && pwd)
 records=$work/records
@@ -301,6 +320,50 @@ bench_input() {
 
 # ---------------------------------------------------------------------------- the scaling test
 
+# Each scaling run writes 1,000,000 files: with BENCH_SCALING_FS=loop it writes into a fresh
+# file system mounted on DIR (made here), which scratch_end drops again.
+readonly kScratchImageSize=16G  # sparse; 1,000,000 small files use about 4.5 GB of it
+scratch_begin() {
+  local dir=$1 image=$work/scratch.img
+  [ "$scaling_fs" = loop ] || return 0
+  mkdir -p "$dir" && rm -f "$image" && truncate -s "$kScratchImageSize" "$image" &&
+    mkfs.ext4 -q -F -i 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$image" &&
+    mount -o loop "$image" "$dir" || {
+    echo "run_bench.sh: cannot make a scratch file system on $dir (BENCH_SCALING_FS=dir" \
+      "writes into plain folders)" >&2
+    rm -f "$image"
+    return 1
+  }
+}
+scratch_end() {
+  local dir=$1
+  [ "$scaling_fs" = loop ] || return 0
+  pending_truncate=()
+  umount "$dir" && rm -f "$work/scratch.img" && rmdir "$dir"
+}
+
+# Runs PROGRAM (ours, ref, or write1: the write floor for ours' file set) for run RUN of the
+# current scaling input into DIR/PROGRAM.RUN, and checks the output. Returns 1 on failure.
+scaling_run() {
+  local name=$1 program=$2 run=$3 dir=$4 base=$4 status=0
+  if [ "$scaling_fs" = loop ]; then
+    base=$dir/mnt
+    scratch_begin "$base" || return 1
+  fi
+  if [ "$program" = write1 ]; then
+    flush_truncations
+    timed_run "$records/$name.write1.$run" "$logs/$name.write1.$run.log" "$input_file" \
+      "$floor_write" --threads 1 --list "$dir/ours.sizes" "$base/write1.$run" || status=1
+    defer_truncate "$base/write1.$run"
+  elif run_tool "$name" "$program" "$run" "$base/$program.$run"; then
+    check_run "$dir" "$program" "$run" "$base/$program.$run" "$name"
+  else
+    status=1
+  fi
+  scratch_end "$base" || status=1
+  return "$status"
+}
+
 scale_rows=()
 scaling_verdict=
 
@@ -315,19 +378,14 @@ bench_scaling() {
     mkdir -p "$dir"
     echo "== $name: $input_packets packets, $scaling_runs runs" >&2
     for ((run = 1; run <= scaling_runs; run++)); do
-      for program in "${programs[@]}"; do
-        run_tool "$name" "$program" "$run" "$dir/$program.$run" || {
+      for program in "${programs[@]}" write1; do
+        scaling_run "$name" "$program" "$run" "$dir" || {
           failed=1
-          scale_rows+=("| $n | failed: $program exited with an error |")
+          scale_rows+=("| $n | failed: $program did not finish, see the messages above |")
           remove_output "$dir"
           continue 3
         }
-        check_run "$dir" "$program" "$run" "$dir/$program.$run" "$name"
       done
-      flush_truncations
-      timed_run "$records/$name.write1.$run" "$logs/$name.write1.$run.log" "$input_file" \
-        "$floor_write" --threads 1 --list "$dir/ours.sizes" "$dir/write1.$run" || failed=1
-      defer_truncate "$dir/write1.$run"
     done
     if [ "$scaling_ref" = 1 ]; then
       compare_digests "$dir/ours.digests" "$dir/ref.digests" "$name" || failed=1
@@ -435,6 +493,10 @@ update_readme() {
 # ---------------------------------------------------------------------------------------- main
 
 # Outputs left by an interrupted run.
+for dir in "$work"/out/*/mnt; do
+  if mountpoint -q "$dir"; then umount "$dir" || die "cannot unmount $dir"; fi
+done
+rm -f "$work/scratch.img"
 for dir in "$work"/out/*; do remove_output "$dir"; done
 
 for name in "${inputs[@]}"; do bench_input "$name"; done
