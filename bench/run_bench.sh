@@ -6,12 +6,14 @@
 # For each input (bench_gen --preset NAME): an untimed warm-up run, then BENCH_RUNS rounds of
 # ours then the reference (A B A B ...), each with `-o FRESH_DIR -r INPUT` after
 # `cat INPUT >/dev/null` and `sync`, then the write floor (1 and 2 threads) for the reference's
-# file set and the libpcap read floor. Big output files are truncated just before the next run
-# that writes, none is deleted before a timed run, and the outputs are deleted once the input
-# is done; after deleting many files the next timed run waits BENCH_SETTLE seconds. Then the
-# scaling test: ours alone (and the reference with BENCH_SCALING_REF=1) on scale-N inputs,
-# with the write floor for ours' file set, each run on a fresh file system when it can
-# (BENCH_SCALING_FS).
+# file set and the libpcap read floor. Every run that writes files writes them into a fresh
+# file system when it can (BENCH_FS=loop), which is dropped right after the run is checked: no
+# run pays for, or waits after, deleting the previous run's files. Otherwise (BENCH_FS=dir)
+# big output files are truncated just before the next run that writes, none is deleted before
+# a timed run, and the outputs are deleted once the input is done; after deleting many files
+# the next timed run waits BENCH_SETTLE seconds. Then the scaling test: ours alone (and the
+# reference with BENCH_SCALING_REF=1) on scale-N inputs, with the write floor for ours' file
+# set.
 #
 # Environment (all optional):
 #   top_srcdir, top_builddir  source and build trees (default: this script's tree, and .)
@@ -25,15 +27,14 @@
 #   BENCH_SCALING_N     concurrent flows for the scaling test (default "10 1000 100000 1000000";
 #                       empty: no scaling test)
 #   BENCH_SCALING_RUNS  runs per scaling point (default 1)
-#   BENCH_SCALING_FS    where scaling runs write: "loop" (each run, ours, the reference's and
-#                       the write floor's, on a fresh ext4 file system in a sparse image under
-#                       the work folder, dropped afterwards), "dir" (folders in the work
-#                       folder, deleted afterwards), or "auto" (default: loop when running as
-#                       root with mkfs.ext4, else dir). Deleting the 1,000,000 files of a run
-#                       takes minutes on ext4 and slows the runs after it; dropping a file
-#                       system takes seconds.
+#   BENCH_FS            where runs write: "loop" (each run that writes, on a fresh ext4 file
+#                       system in a sparse image under the work folder, dropped afterwards),
+#                       "dir" (folders in the work folder), or "auto" (default: loop when
+#                       running as root with mkfs.ext4, else dir). Deleting 400,000 files takes
+#                       minutes on ext4 and slows the runs after it; dropping a file system
+#                       takes a second.
 #   BENCH_SCALING_REF=1 also time the reference in the scaling test
-#   BENCH_SETTLE        seconds to wait after deleting many files (default 60)
+#   BENCH_SETTLE        seconds to wait after deleting many files (BENCH_FS=dir; default 60)
 #   BENCH_WARMUP=0      no untimed reference run before the rounds of each input
 #   BENCH_README=0      do not write the results into $top_srcdir/bench/README.md
 #
@@ -57,7 +58,7 @@ read -r -a extra_args <<<"${BENCH_EXTRA_ARGS:-}"
 work=${BENCH_DIR:-$builddir/bench/work}
 read -r -a scaling_n <<<"${BENCH_SCALING_N-10 1000 100000 1000000}"
 scaling_runs=${BENCH_SCALING_RUNS:-1}
-scaling_fs=${BENCH_SCALING_FS:-auto}
+fs_mode=${BENCH_FS:-auto}
 scaling_ref=${BENCH_SCALING_REF:-0}
 settle_seconds=${BENCH_SETTLE:-60}
 warmup=${BENCH_WARMUP:-1}
@@ -84,15 +85,15 @@ for tool in "$ours" "$ref" "$gen" "$measure" "$floor_read" "$floor_write"; do
 done
 case $runs in '' | *[!0-9]* | 0) die "BENCH_RUNS must be a positive number" ;; esac
 case $scaling_runs in '' | *[!0-9]* | 0) die "BENCH_SCALING_RUNS must be a positive number" ;; esac
-case $scaling_fs in
+case $fs_mode in
   auto)
-    scaling_fs=dir
+    fs_mode=dir
     if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && command -v mount >/dev/null; then
-      scaling_fs=loop
+      fs_mode=loop
     fi
     ;;
   loop | dir) ;;
-  *) die "BENCH_SCALING_FS must be loop, dir or auto" ;;
+  *) die "BENCH_FS must be loop, dir or auto" ;;
 esac
 mkdir -p "$work/inputs" "$work/out" || die "cannot create $work"
 work=$(cd "$work" && pwd)
@@ -151,6 +152,31 @@ flush_truncations() {
   local dir
   for dir in "${pending_truncate[@]}"; do truncate_output "$dir"; done
   pending_truncate=()
+}
+
+# Where the next run that writes puts its output folders: with BENCH_FS=loop, a fresh ext4 file
+# system in a sparse image, mounted on DIR/mnt; otherwise DIR itself. Sets out_base. end_output
+# drops the file system again (its files with it), so call it once the run is checked.
+readonly kScratchImageSize=16G  # sparse; 1,000,000 small files use about 4.5 GB of it
+out_base=
+begin_output() {
+  local image=$work/scratch.img
+  out_base=$1
+  [ "$fs_mode" = loop ] || return 0
+  out_base=$1/mnt
+  mkdir -p "$out_base" && rm -f "$image" && truncate -s "$kScratchImageSize" "$image" &&
+    mkfs.ext4 -q -F -i 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$image" &&
+    mount -o loop "$image" "$out_base" || {
+    echo "run_bench.sh: cannot make a scratch file system on $out_base (BENCH_FS=dir" \
+      "writes into plain folders)" >&2
+    rm -f "$image"
+    return 1
+  }
+}
+end_output() {
+  [ "$fs_mode" = loop ] && mountpoint -q "$out_base" || return 0
+  pending_truncate=()
+  umount "$out_base" && rm -f "$work/scratch.img" && rmdir "$out_base"
 }
 
 # "SHA256  ./NAME" for every file under DIR except report.xml, sorted by name.
@@ -257,29 +283,39 @@ bench_input() {
   if [ "$warmup" = 1 ]; then
     # Untimed, and without waiting for the file system to settle: it only has to make sure
     # that round 1 is not the first run after generating or deleting gigabytes.
-    "$measure" --output "$logs/$name.warmup.log" "$records/$name.warmup" -- \
-      "$ref" "${extra_args[@]}" -o "$dir/warmup" -r "$input_file"
-    defer_truncate "$dir/warmup"
+    if begin_output "$dir"; then
+      "$measure" --output "$logs/$name.warmup.log" "$records/$name.warmup" -- \
+        "$ref" "${extra_args[@]}" -o "$out_base/warmup" -r "$input_file"
+      defer_truncate "$out_base/warmup"
+      end_output
+    fi
   fi
   for ((run = 1; run <= runs; run++)); do
     for program in ours ref; do
-      run_tool "$name" "$program" "$run" "$dir/$program.$run" || {
+      begin_output "$dir" && run_tool "$name" "$program" "$run" "$out_base/$program.$run" || {
         failed=1
         main_rows+=("| $name | failed: $program exited with an error |")
+        end_output
         remove_output "$dir"
         return
       }
-      check_run "$dir" "$program" "$run" "$dir/$program.$run" "$name"
+      check_run "$dir" "$program" "$run" "$out_base/$program.$run" "$name"
+      end_output
     done
     if [ "$run" -eq 1 ]; then
       compare_digests "$dir/ours.digests" "$dir/ref.digests" "$name" || failed=1
     fi
     for threads in 1 2; do
+      begin_output "$dir" || {
+        failed=1
+        continue
+      }
       flush_truncations
       timed_run "$records/$name.write$threads.$run" "$logs/$name.write$threads.$run.log" \
         "$input_file" "$floor_write" --threads "$threads" --list "$dir/ref.sizes" \
-        "$dir/write$threads.$run" || failed=1
-      defer_truncate "$dir/write$threads.$run"
+        "$out_base/write$threads.$run" || failed=1
+      defer_truncate "$out_base/write$threads.$run"
+      end_output
     done
     # Last, so that it does not come between a truncation and the next writing run.
     timed_run "$records/$name.read.$run" "$logs/$name.read.$run.log" "$input_file" \
@@ -320,47 +356,22 @@ bench_input() {
 
 # ---------------------------------------------------------------------------- the scaling test
 
-# Each scaling run writes 1,000,000 files: with BENCH_SCALING_FS=loop it writes into a fresh
-# file system mounted on DIR (made here), which scratch_end drops again.
-readonly kScratchImageSize=16G  # sparse; 1,000,000 small files use about 4.5 GB of it
-scratch_begin() {
-  local dir=$1 image=$work/scratch.img
-  [ "$scaling_fs" = loop ] || return 0
-  mkdir -p "$dir" && rm -f "$image" && truncate -s "$kScratchImageSize" "$image" &&
-    mkfs.ext4 -q -F -i 4096 -E lazy_itable_init=0,lazy_journal_init=0 "$image" &&
-    mount -o loop "$image" "$dir" || {
-    echo "run_bench.sh: cannot make a scratch file system on $dir (BENCH_SCALING_FS=dir" \
-      "writes into plain folders)" >&2
-    rm -f "$image"
-    return 1
-  }
-}
-scratch_end() {
-  local dir=$1
-  [ "$scaling_fs" = loop ] || return 0
-  pending_truncate=()
-  umount "$dir" && rm -f "$work/scratch.img" && rmdir "$dir"
-}
-
 # Runs PROGRAM (ours, ref, or write1: the write floor for ours' file set) for run RUN of the
 # current scaling input into DIR/PROGRAM.RUN, and checks the output. Returns 1 on failure.
 scaling_run() {
-  local name=$1 program=$2 run=$3 dir=$4 base=$4 status=0
-  if [ "$scaling_fs" = loop ]; then
-    base=$dir/mnt
-    scratch_begin "$base" || return 1
-  fi
+  local name=$1 program=$2 run=$3 dir=$4 status=0
+  begin_output "$dir" || return 1
   if [ "$program" = write1 ]; then
     flush_truncations
     timed_run "$records/$name.write1.$run" "$logs/$name.write1.$run.log" "$input_file" \
-      "$floor_write" --threads 1 --list "$dir/ours.sizes" "$base/write1.$run" || status=1
-    defer_truncate "$base/write1.$run"
-  elif run_tool "$name" "$program" "$run" "$base/$program.$run"; then
-    check_run "$dir" "$program" "$run" "$base/$program.$run" "$name"
+      "$floor_write" --threads 1 --list "$dir/ours.sizes" "$out_base/write1.$run" || status=1
+    defer_truncate "$out_base/write1.$run"
+  elif run_tool "$name" "$program" "$run" "$out_base/$program.$run"; then
+    check_run "$dir" "$program" "$run" "$out_base/$program.$run" "$name"
   else
     status=1
   fi
-  scratch_end "$base" || status=1
+  end_output || status=1
   return "$status"
 }
 
@@ -432,7 +443,7 @@ results_block() {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, on $(nproc) CPUs" \
     "(${model:-unknown model}), $(uname -sr)."
   echo "Ours: \`$("$ours" -V 2>&1 | head -n 1)\`; reference: \`$("$ref" -V 2>&1 | head -n 1)\`." \
-    "BENCH_RUNS=$runs, BENCH_SCALE=$scale${BENCH_EXTRA_ARGS:+, BENCH_EXTRA_ARGS=$BENCH_EXTRA_ARGS}."
+    "BENCH_RUNS=$runs, BENCH_SCALE=$scale, BENCH_FS=$fs_mode${BENCH_EXTRA_ARGS:+, BENCH_EXTRA_ARGS=$BENCH_EXTRA_ARGS}."
   if [ "${#main_rows[@]}" -gt 0 ]; then
     echo
     echo "| Input | MB | Packets | Files | Ours (s) | Reference (s) | Ours MB/s | Ref. MB/s \

@@ -130,6 +130,14 @@ std::string FilterError(const std::string& expression, const char* why) {
   return "cannot parse filter expression '" + expression + "': " + why;
 }
 
+// Whether a packet passes a compiled filter, which sees the captured bytes and the wire length.
+bool PassesFilter(const bpf_program& program, Bytes data, std::uint32_t wire_len) {
+  pcap_pkthdr header{};
+  header.caplen = static_cast<bpf_u_int32>(data.size());
+  header.len = wire_len;
+  return pcap_offline_filter(&program, &header, data.data()) != 0;
+}
+
 }  // namespace
 
 struct PcapSource::LinkFilter {
@@ -415,10 +423,7 @@ PcapSource::Status PcapSource::NextFromClassicReader(RawPacket* out) {
     if (!filter_expression_.empty()) {
       const LinkFilter* filter = FilterFor(link_type_, link_type_);
       if (filter == nullptr) return Status::kError;
-      pcap_pkthdr header{};
-      header.caplen = static_cast<bpf_u_int32>(record.data.size());
-      header.len = record.wire_len;
-      if (pcap_offline_filter(&filter->program, &header, record.data.data()) == 0) continue;
+      if (!PassesFilter(filter->program, record.data, record.wire_len)) continue;
     }
     out->ts = record.ts;
     out->wire_len = record.wire_len;
@@ -522,11 +527,8 @@ PcapSource::Status PcapSource::NextFromOwnReader(RawPacket* out) {
     }
     const LinkFilter* filter = FilterFor(packet.linktype, -1);
     if (filter == nullptr) return Status::kError;
-    if (filter->has_program) {
-      pcap_pkthdr header{};
-      header.caplen = static_cast<bpf_u_int32>(packet.data.size());
-      header.len = packet.wire_len;
-      if (pcap_offline_filter(&filter->program, &header, packet.data.data()) == 0) continue;
+    if (filter->has_program && !PassesFilter(filter->program, packet.data, packet.wire_len)) {
+      continue;
     }
     out->ts = packet.ts;
     out->wire_len = packet.wire_len;
