@@ -15,11 +15,14 @@
 namespace tcpflow {
 namespace {
 
-constexpr std::size_t kChunkBytes = 256 * 1024;  // the largest single write
-// A file's buffer moves to a whole chunk once it holds this much (small flows keep small
-// buffers); used chunks come back from the writers for reuse instead of going to malloc.
-constexpr std::size_t kChunkAfterBytes = 16 * 1024;
-constexpr std::size_t kMaxSpareChunks = 32;
+// A file's pending bytes are queued as one write once they reach this much.
+constexpr std::size_t kChunkBytes = 256 * 1024;
+// Block sizes: 128 bytes, doubling up to kChunkBytes.
+constexpr std::size_t kMinBlockBytes = 128;
+constexpr std::uint8_t kBlockClasses = 12;
+static_assert((kMinBlockBytes << (kBlockClasses - 1)) == kChunkBytes);
+// Blocks kept for reuse (beyond this they are freed).
+constexpr std::size_t kMaxSpareBytes = 8 * 1024 * 1024;
 // Operations go to a writer in batches, so the hand-over (a lock and a wake-up) is paid once
 // for many small files.
 constexpr std::size_t kBatchOps = 64;
@@ -45,13 +48,25 @@ std::uint64_t NameHash(const std::string& path) {
   return std::hash<std::string>{}(path);
 }
 
+std::size_t BlockCapacity(std::uint8_t size_class) {
+  return kMinBlockBytes << size_class;
+}
+
+// The smallest class that holds n bytes (the largest class if none does).
+std::uint8_t ClassFor(std::size_t n) {
+  std::uint8_t size_class = 0;
+  while (size_class + 1 < kBlockClasses && BlockCapacity(size_class) < n) ++size_class;
+  return size_class;
+}
+
 }  // namespace
 
 std::size_t AsyncOutputFs::CostOf(const Op& op) {
-  return op.data.capacity() + op.path.capacity() + kOpOverheadBytes;
+  return op.data_capacity + op.path.capacity() + kOpOverheadBytes;
 }
 
-AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers) {
+AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers)
+    : spare_blocks_(kBlockClasses) {
   // Each writer needs a descriptor of its own: -f 1 means one writer.
   const std::size_t count = std::clamp<std::size_t>(
       std::min(writers, std::max<std::size_t>(1, max_open)), 1, kMaxWriters);
@@ -112,7 +127,6 @@ void AsyncOutputFs::Run(Writer& writer) {
         failed_.store(true, std::memory_order_release);
       }
       writer.done_seq.store(op.seq, std::memory_order_release);
-      if (op.data.capacity() == kChunkBytes) ReturnChunk(std::move(op.data));
     }
     lock.lock();
     if (writer.spent.empty()) {
@@ -155,7 +169,11 @@ bool AsyncOutputFs::Execute(Writer& writer, Op& op, std::string* error) {
       break;
     }
     case Op::Kind::kWrite:
-      ok = fs.WriteAt(writer.inner[op.id], op.offset, Bytes(op.data.data(), op.data.size()));
+      writer.pieces.clear();
+      for (const Block* block = op.blocks.get(); block != nullptr; block = block->next.get()) {
+        writer.pieces.emplace_back(block->bytes.get(), block->size);
+      }
+      ok = fs.WriteGather(writer.inner[op.id], op.offset, writer.pieces);
       break;
     case Op::Kind::kClose:
       ok = fs.Close(writer.inner[op.id], op.has_mtime ? &op.mtime : nullptr);
@@ -211,6 +229,7 @@ void AsyncOutputFs::Handover(Writer& writer) {
   }
   writer.outbox_bytes = 0;
   writer.wake.notify_one();
+  for (Op& op : spent) RecycleBlocks(std::move(op.blocks));
 }
 
 void AsyncOutputFs::QueuePending(FileId id) {
@@ -220,15 +239,40 @@ void AsyncOutputFs::QueuePending(FileId id) {
     Enqueue(std::move(file.create));
     file.create = Op{};
   }
-  if (file.pending.empty()) return;
+  if (file.pending_size == 0) return;
   Op op;
   op.kind = Op::Kind::kWrite;
   op.id = id;
   op.offset = file.pending_offset;
-  op.data = std::move(file.pending);
-  file.pending = {};
-  pending_capacity_ -= op.data.capacity();
+  op.blocks = std::move(file.pending);
+  op.data_capacity = file.pending_capacity;
+  pending_capacity_ -= file.pending_capacity;
+  file.pending_offset += file.pending_size;
+  file.pending_size = 0;
+  file.pending_capacity = 0;
+  file.pending_tail = nullptr;
   Enqueue(std::move(op));
+}
+
+void AsyncOutputFs::Append(FileState& file, Bytes data) {
+  while (!data.empty()) {
+    Block* tail = file.pending_tail;
+    if (tail == nullptr || tail->size == BlockCapacity(tail->size_class)) {
+      std::unique_ptr<Block> block = TakeBlock(std::max(file.next_class, ClassFor(data.size())));
+      file.next_class = std::min<std::uint8_t>(block->size_class + 1, kBlockClasses - 1);
+      const std::size_t capacity = BlockCapacity(block->size_class);
+      file.pending_capacity += capacity;
+      pending_capacity_ += capacity;
+      Block* added = block.get();
+      (tail == nullptr ? file.pending : tail->next) = std::move(block);
+      file.pending_tail = tail = added;
+    }
+    const std::size_t n = std::min(data.size(), BlockCapacity(tail->size_class) - tail->size);
+    std::memcpy(tail->bytes.get() + tail->size, data.data(), n);
+    tail->size += static_cast<std::uint32_t>(n);
+    file.pending_size += n;
+    data = data.subspan(n);
+  }
 }
 
 void AsyncOutputFs::QueueAllPending() {
@@ -248,24 +292,31 @@ bool AsyncOutputFs::WaitIdle() {
   return !CheckFailed();
 }
 
-std::vector<std::uint8_t> AsyncOutputFs::TakeChunk() {
-  {
-    std::lock_guard<std::mutex> lock(spare_mutex_);
-    if (!spare_chunks_.empty()) {
-      std::vector<std::uint8_t> chunk = std::move(spare_chunks_.back());
-      spare_chunks_.pop_back();
-      return chunk;
-    }
+std::unique_ptr<AsyncOutputFs::Block> AsyncOutputFs::TakeBlock(std::uint8_t size_class) {
+  auto& spares = spare_blocks_[size_class];
+  if (!spares.empty()) {
+    std::unique_ptr<Block> block = std::move(spares.back());
+    spares.pop_back();
+    spare_bytes_ -= BlockCapacity(size_class);
+    return block;
   }
-  std::vector<std::uint8_t> chunk;
-  chunk.reserve(kChunkBytes);
-  return chunk;
+  auto block = std::make_unique<Block>();
+  block->bytes = std::make_unique_for_overwrite<std::uint8_t[]>(BlockCapacity(size_class));
+  block->size_class = size_class;
+  return block;
 }
 
-void AsyncOutputFs::ReturnChunk(std::vector<std::uint8_t> chunk) {
-  chunk.clear();
-  std::lock_guard<std::mutex> lock(spare_mutex_);
-  if (spare_chunks_.size() < kMaxSpareChunks) spare_chunks_.push_back(std::move(chunk));
+void AsyncOutputFs::RecycleBlocks(std::unique_ptr<Block> chain) {
+  while (chain != nullptr) {
+    std::unique_ptr<Block> rest = std::move(chain->next);
+    const std::size_t capacity = BlockCapacity(chain->size_class);
+    if (spare_bytes_ + capacity <= kMaxSpareBytes) {
+      chain->size = 0;
+      spare_bytes_ += capacity;
+      spare_blocks_[chain->size_class].push_back(std::move(chain));
+    }
+    chain = std::move(rest);
+  }
 }
 
 FileId AsyncOutputFs::NewHandle() {
@@ -277,7 +328,10 @@ FileId AsyncOutputFs::NewHandle() {
     id = static_cast<FileId>(files_.size());
     files_.emplace_back();
   }
-  files_[id].open = true;
+  FileState& file = files_[id];
+  file.open = true;
+  file.pending_offset = 0;
+  file.next_class = 0;
   ++WriterOf(id).open_files;
   return id;
 }
@@ -375,32 +429,23 @@ bool AsyncOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
   if (!Usable(id)) return false;
   if (data.empty()) return true;
   FileState& file = files_[id];
-  const bool contiguous = !file.pending.empty() &&
-                          offset == file.pending_offset + file.pending.size() &&
-                          file.pending.size() + data.size() <= kChunkBytes;
-  if (!contiguous) {
-    if (!file.pending.empty()) QueuePending(id);  // a held create stays held
+  if (offset != file.pending_offset + file.pending_size) {
+    if (file.pending_size != 0) QueuePending(id);  // a held create stays held
     file.pending_offset = offset;
-    pending_ids_.push_back(id);
+    file.next_class = 0;  // a new run of bytes starts small again
   }
-  const std::size_t capacity = file.pending.capacity();
-  const std::size_t size = file.pending.size() + data.size();
-  if (size > capacity && size >= kChunkAfterBytes) {
-    std::vector<std::uint8_t> chunk = TakeChunk();
-    chunk.assign(file.pending.begin(), file.pending.end());
-    file.pending.swap(chunk);
-  }
-  file.pending.insert(file.pending.end(), data.begin(), data.end());
-  pending_capacity_ += file.pending.capacity() - capacity;
-  if (file.pending.size() >= kChunkBytes) QueuePending(id);
+  if (file.pending_size == 0) pending_ids_.push_back(id);
+  Append(file, data);
+  // A run that goes on past a chunk keeps its large blocks (next_class stays).
+  if (file.pending_size >= kChunkBytes) QueuePending(id);
   if (pending_capacity_ > kBudgetBytes / 2) QueueAllPending();
   // pending_ids_ may name a handle twice or one already queued; it is only a list to visit.
   if (pending_ids_.size() > 2 * files_.size() + 1024) {
-    pending_ids_.erase(std::remove_if(pending_ids_.begin(), pending_ids_.end(),
-                                      [&](FileId f) {
-                                        return files_[f].pending.empty() && !files_[f].create_held;
-                                      }),
-                       pending_ids_.end());
+    pending_ids_.erase(
+        std::remove_if(
+            pending_ids_.begin(), pending_ids_.end(),
+            [&](FileId f) { return files_[f].pending_size == 0 && !files_[f].create_held; }),
+        pending_ids_.end());
     std::sort(pending_ids_.begin(), pending_ids_.end());
     pending_ids_.erase(std::unique(pending_ids_.begin(), pending_ids_.end()), pending_ids_.end());
   }

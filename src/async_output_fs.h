@@ -10,13 +10,15 @@
 // looks (lstat), after letting the writers catch up when this run may have used it. Reopening
 // a file this run wrote (OpenExisting) also lets the writers catch up first, since its earlier
 // writes and close may be queued on another writer than the new handle's; it is meant for rare
-// reopens, not for every write. Contiguous writes to a file are appended to one buffer of up
-// to 256 KiB; all buffered and queued bytes together stay under a budget, beyond which the
-// packet thread waits for the writers. A file's create is queued together with its first
-// buffered bytes (or its close), not when it is asked for: a small file whose bytes stay in
-// memory until it is closed is created, written and closed in one go, and holds no descriptor
-// in between (with more files open than descriptors, it is never closed and opened again).
-// Failures surface on the next call (the first error is kept, and every later call fails);
+// reopens, not for every write. Contiguous writes to a file are gathered, up to 256 KiB, in a
+// chain of blocks, each twice the size of the one before (small files hold little memory, and
+// no byte is copied again as a file's buffer grows); the chain goes to the disk in one gathered
+// write, and its blocks come back for reuse. All buffered and queued bytes together stay under
+// a budget, beyond which the packet thread waits for the writers. A file's create is queued
+// together with its first buffered bytes (or its close), not when it is asked for: a small file
+// whose bytes stay in memory until it is closed is created, written and closed in one go, and holds
+// no descriptor in between (with more files open than descriptors, it is never closed and opened
+// again). Failures surface on the next call (the first error is kept, and every later call fails);
 // CloseDone() tells whether a given close has reached the disk and whether everything that
 // writer did up to it succeeded, so the report can vouch only for what is really on disk.
 #ifndef TCPFLOW_ASYNC_OUTPUT_FS_H
@@ -68,6 +70,13 @@ class AsyncOutputFs final : public OutputFs {
   void NoteTaken(const std::string& path) override;
 
  private:
+  // A piece of a file's pending bytes; the pieces of one write are chained.
+  struct Block {
+    std::unique_ptr<std::uint8_t[]> bytes;
+    std::unique_ptr<Block> next;
+    std::uint32_t size = 0;       // bytes used
+    std::uint8_t size_class = 0;  // the capacity is BlockCapacity(size_class)
+  };
   struct Op {
     enum class Kind : std::uint8_t {
       kCreateExclusive,
@@ -82,8 +91,9 @@ class AsyncOutputFs final : public OutputFs {
     std::uint64_t seq = 0;
     std::uint64_t offset = 0;
     Timeval mtime;
-    std::string path;                // creates and reopens
-    std::vector<std::uint8_t> data;  // writes
+    std::string path;               // creates and reopens
+    std::unique_ptr<Block> blocks;  // writes: the bytes, in order
+    std::size_t data_capacity = 0;  // writes: the blocks' capacity
   };
   // One background thread, its queue and the file system it alone touches while running.
   struct Writer {
@@ -106,15 +116,20 @@ class AsyncOutputFs final : public OutputFs {
     std::vector<Op> outbox;        // operations not handed over yet (packet thread only)
     std::size_t outbox_bytes = 0;  // (packet thread only)
     std::vector<FileId> inner;     // our handle -> fs's handle (writer thread only)
+    std::vector<Bytes> pieces;     // a write's blocks (writer thread only)
     std::thread thread;
   };
   // What the packet thread keeps for each open handle.
   struct FileState {
     bool open = false;
-    bool create_held = false;  // `create` is not queued yet
-    Op create;                 // the file's create, queued just before its first write
-    std::uint64_t pending_offset = 0;
-    std::vector<std::uint8_t> pending;  // contiguous bytes not yet queued
+    bool create_held = false;          // `create` is not queued yet
+    Op create;                         // the file's create, queued just before its first write
+    std::uint64_t pending_offset = 0;  // where the pending bytes go (or would go next)
+    std::uint64_t pending_size = 0;
+    std::size_t pending_capacity = 0;
+    std::unique_ptr<Block> pending;  // contiguous bytes not yet queued
+    Block* pending_tail = nullptr;
+    std::uint8_t next_class = 0;  // the smallest class of the chain's next block
   };
 
   // The budget an operation takes while it is queued: its data and a fixed overhead.
@@ -130,12 +145,14 @@ class AsyncOutputFs final : public OutputFs {
   void Handover(Writer& writer);  // moves the writer's outbox into its queue
   // Moves the handle's held create and pending bytes into its writer's outbox.
   void QueuePending(FileId id);
+  // Copies data to the end of the file's pending chain, adding blocks as needed.
+  void Append(FileState& file, Bytes data);
   void QueueAllPending();
   bool WaitIdle();     // every writer idle with an empty queue; false if any failed
   bool CheckFailed();  // copies the first writer error into error_; true if there is one
   bool Usable(FileId id);
-  std::vector<std::uint8_t> TakeChunk();              // an empty buffer with room for kChunkBytes
-  void ReturnChunk(std::vector<std::uint8_t> chunk);  // from the writers, for reuse
+  std::unique_ptr<Block> TakeBlock(std::uint8_t size_class);  // an empty block
+  void RecycleBlocks(std::unique_ptr<Block> chain);           // keeps them for reuse, or frees
 
   std::vector<std::unique_ptr<Writer>> writers_;
   std::vector<FileState> files_;
@@ -148,8 +165,9 @@ class AsyncOutputFs final : public OutputFs {
   std::unordered_set<std::string> known_dirs_;        // folders made or seen (and their parents)
   std::unordered_map<std::string, bool> fresh_dirs_;  // directory -> held only our names
   PosixOutputFs dirs_{1};  // makes folders for the packet thread (and remembers them)
-  std::mutex spare_mutex_;
-  std::vector<std::vector<std::uint8_t>> spare_chunks_;  // guarded by spare_mutex_
+  // Blocks back from the writers (through their spent operations), by class.
+  std::vector<std::vector<std::unique_ptr<Block>>> spare_blocks_;
+  std::size_t spare_bytes_ = 0;
   std::mutex error_mutex_;
   std::string first_error_;  // guarded by error_mutex_
   std::atomic<bool> failed_{false};

@@ -5,9 +5,11 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -167,12 +169,27 @@ int PosixOutputFs::Descriptor(FileId id) {
 }
 
 bool PosixOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
+  return WriteGather(id, offset, std::span<const Bytes>(&data, 1));
+}
+
+bool PosixOutputFs::WriteGather(FileId id, std::uint64_t offset, std::span<const Bytes> pieces) {
   int fd = Descriptor(id);
   if (fd < 0) return false;
-  const std::uint8_t* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::pwrite(fd, p, left, static_cast<off_t>(offset));
+  constexpr std::size_t kMaxIov = 16;  // per system call; more pieces take more calls
+  std::size_t index = 0;               // the next byte to write is pieces[index][into]
+  std::size_t into = 0;
+  for (;;) {
+    std::array<iovec, kMaxIov> iov{};
+    int count = 0;
+    for (std::size_t i = index; i < pieces.size() && count < static_cast<int>(kMaxIov); ++i) {
+      const std::size_t from = i == index ? into : 0;
+      if (pieces[i].size() == from) continue;
+      // writev only reads through iov_base; POSIX declares it without const.
+      iov[static_cast<std::size_t>(count++)] = {const_cast<std::uint8_t*>(pieces[i].data() + from),
+                                                pieces[i].size() - from};
+    }
+    if (count == 0) return true;
+    const ssize_t n = ::pwritev(fd, iov.data(), count, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       error_ = SysError("write error on", entries_[id].path);
@@ -183,11 +200,17 @@ bool PosixOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
       error_ = SysError("write error on", entries_[id].path);
       return false;
     }
-    p += n;
-    left -= static_cast<std::size_t>(n);
     offset += static_cast<std::uint64_t>(n);
+    for (auto left = static_cast<std::size_t>(n); left > 0;) {
+      const std::size_t step = std::min(left, pieces[index].size() - into);
+      left -= step;
+      into += step;
+      if (into == pieces[index].size()) {
+        ++index;
+        into = 0;
+      }
+    }
   }
-  return true;
 }
 
 std::optional<std::size_t> PosixOutputFs::ReadAt(FileId id, std::uint64_t offset,

@@ -81,6 +81,8 @@ class PosixOutputFs final : public OutputFs {
   CreateStatus CreateOrTruncate(const std::string& path, FileId* id) override;
   bool OpenExisting(const std::string& path, FileId* id, std::uint64_t* size) override;
   bool WriteAt(FileId id, std::uint64_t offset, Bytes data) override;
+  // Writes the pieces one after another from `offset` (with as few system calls as it can).
+  bool WriteGather(FileId id, std::uint64_t offset, std::span<const Bytes> pieces);
   std::optional<std::size_t> ReadAt(FileId id, std::uint64_t offset,
                                     std::span<std::uint8_t> out) override;
   std::optional<std::size_t> ReadPath(const std::string& path, std::uint64_t offset,

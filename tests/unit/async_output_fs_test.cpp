@@ -615,6 +615,70 @@ TEST(AsyncOutputFsReadTest, WritesBeyondTheMemoryBudgetArriveIntact) {
   }
 }
 
+// Contiguous pieces of every size fill chains of growing blocks, a gap starts a new chain, and
+// a run past a whole chunk goes on in large blocks; the disk holds every byte in its place.
+TEST(AsyncOutputFsReadTest, ContiguousPiecesOfEverySizeArriveInOrder) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  AsyncOutputFs fs(4, 2);
+  std::mt19937_64 rng(77);
+  const std::vector<std::uint8_t> stream = RandomBytes(rng, 1300 * 1000);
+  std::string want_gappy;
+  FileId whole = 0;
+  FileId gappy = 0;
+  ASSERT_EQ(fs.CreateExclusive(dir / "whole", &whole), Status::kCreated);
+  ASSERT_EQ(fs.CreateExclusive(dir / "gappy", &gappy), Status::kCreated);
+  std::size_t at = 0;
+  std::uint64_t gappy_end = 0;
+  for (std::size_t step = 0; at < stream.size(); ++step) {
+    // 1 byte to 5000 bytes, with now and then a piece larger than a chunk.
+    std::size_t n = step % 97 == 50 ? 300 * 1000 : 1 + static_cast<std::size_t>(rng() % 5000);
+    n = std::min(n, stream.size() - at);
+    ASSERT_TRUE(fs.WriteAt(whole, at, Bytes(stream.data() + at, n))) << fs.error();
+    // The other file: the same piece after a hole of 0 to 3 bytes.
+    const std::uint64_t hole = rng() % 4;
+    ASSERT_TRUE(fs.WriteAt(gappy, gappy_end + hole, Bytes(stream.data() + at, n))) << fs.error();
+    want_gappy.append(hole, '\0');
+    want_gappy.append(stream.begin() + static_cast<std::ptrdiff_t>(at),
+                      stream.begin() + static_cast<std::ptrdiff_t>(at + n));
+    gappy_end += hole + n;
+    at += n;
+  }
+  ASSERT_TRUE(fs.Close(whole, nullptr));
+  ASSERT_TRUE(fs.Close(gappy, nullptr));
+  ASSERT_TRUE(fs.Flush()) << fs.error();
+  EXPECT_EQ(ReadDisk(dir / "whole"), AsString(stream));
+  EXPECT_EQ(ReadDisk(dir / "gappy"), want_gappy);
+}
+
+// ---------------------------------------------------------------- gathered writes
+
+// More pieces than one system call takes, empty ones among them, written from an offset.
+TEST(PosixOutputFsGatherTest, PiecesLandOneAfterAnother) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  PosixOutputFs fs(2);
+  std::mt19937_64 rng(5);
+  std::vector<std::vector<std::uint8_t>> storage;
+  for (std::size_t i = 0; i < 40; ++i) {
+    storage.push_back(
+        RandomBytes(rng, i % 7 == 3 ? 0 : 1 + static_cast<std::size_t>(rng() % 9000)));
+  }
+  std::vector<Bytes> pieces;
+  std::string want = "head";
+  for (const auto& piece : storage) {
+    pieces.push_back(B(piece));
+    want += AsString(piece);
+  }
+  FileId id = 0;
+  ASSERT_EQ(fs.CreateExclusive(dir / "g", &id), Status::kCreated);
+  ASSERT_TRUE(fs.WriteAt(id, 0, B(std::string("head")))) << fs.error();
+  ASSERT_TRUE(fs.WriteGather(id, 4, pieces)) << fs.error();
+  ASSERT_TRUE(fs.WriteGather(id, want.size(), {})) << fs.error();
+  ASSERT_TRUE(fs.Close(id, nullptr));
+  EXPECT_EQ(ReadDisk(dir / "g"), want);
+}
+
 // ---------------------------------------------------------------- tickets
 
 TEST(AsyncOutputFsTicketTest, TicketsAreDistinctAndDoneAfterFlush) {
