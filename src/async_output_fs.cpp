@@ -27,8 +27,8 @@ constexpr std::size_t kMaxSpareBytes = 8 * 1024 * 1024;
 // for many small files.
 constexpr std::size_t kBatchOps = 64;
 constexpr std::size_t kBatchBytes = 1024 * 1024;
-// Buffered plus queued bytes; beyond this the packet thread waits for the writers.
-constexpr std::size_t kBudgetBytes = 32 * 1024 * 1024;
+// Queued bytes; beyond this the packet thread waits for the writers.
+constexpr std::size_t kQueuedBudgetBytes = 16 * 1024 * 1024;
 // What a queued operation costs besides its data: the Op, its path, and what the caller keeps
 // until it is done (a report entry waits for its file's close). Counting it keeps the number of
 // queued operations bounded too when files are tiny (100,000 queued creates and closes of
@@ -65,8 +65,8 @@ std::size_t AsyncOutputFs::CostOf(const Op& op) {
   return op.data_capacity + op.path.capacity() + kOpOverheadBytes;
 }
 
-AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers)
-    : spare_blocks_(kBlockClasses) {
+AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers, PendingBudget pending)
+    : pending_budget_(pending), spare_blocks_(kBlockClasses) {
   // Each writer needs a descriptor of its own: -f 1 means one writer.
   const std::size_t count = std::clamp<std::size_t>(
       std::min(writers, std::max<std::size_t>(1, max_open)), 1, kMaxWriters);
@@ -216,7 +216,7 @@ void AsyncOutputFs::Handover(Writer& writer) {
     // Back-pressure: queued bytes (here and in the pending buffers) stay within the budget.
     writer.idle.wait(lock, [&] {
       return writer.queued_bytes == 0 ||
-             writer.queued_bytes + writer.outbox_bytes <= kBudgetBytes / (2 * writers_.size());
+             writer.queued_bytes + writer.outbox_bytes <= kQueuedBudgetBytes / writers_.size();
     });
     if (writer.queue.empty()) {
       writer.queue.swap(writer.outbox);
@@ -438,7 +438,11 @@ bool AsyncOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
   Append(file, data);
   // A run that goes on past a chunk keeps its large blocks (next_class stays).
   if (file.pending_size >= kChunkBytes) QueuePending(id);
-  if (pending_capacity_ > kBudgetBytes / 2) QueueAllPending();
+  const std::size_t open_files = files_.size() - free_ids_.size();
+  if (pending_capacity_ >
+      std::max(pending_budget_.bytes, pending_budget_.bytes_per_file * open_files)) {
+    QueueAllPending();
+  }
   // pending_ids_ may name a handle twice or one already queued; it is only a list to visit.
   if (pending_ids_.size() > 2 * files_.size() + 1024) {
     pending_ids_.erase(

@@ -13,8 +13,10 @@
 // reopens, not for every write. Contiguous writes to a file are gathered, up to 256 KiB, in a
 // chain of blocks, each twice the size of the one before (small files hold little memory, and
 // no byte is copied again as a file's buffer grows); the chain goes to the disk in one gathered
-// write, and its blocks come back for reuse. All buffered and queued bytes together stay under
-// a budget, beyond which the packet thread waits for the writers. A file's create is queued
+// write, and its blocks come back for reuse. Buffered bytes stay under 16 MiB or 512 bytes per
+// open file, whichever is more (past it, every file's buffered bytes are queued), so that with a
+// million live flows their small files are still written once each; queued bytes stay under
+// another 16 MiB, beyond which the packet thread waits for the writers. A file's create is queued
 // together with its first buffered bytes (or its close), not when it is asked for: a small file
 // whose bytes stay in memory until it is closed is created, written and closed in one go, and holds
 // no descriptor in between (with more files open than descriptors, it is never closed and opened
@@ -39,12 +41,22 @@
 
 namespace tcpflow {
 
+// How many bytes AsyncOutputFs keeps buffered before it queues every file's: `bytes`, or
+// `bytes_per_file` for each open file if that is more (memory that grows with the live flows, as
+// the flow table's does). 512 bytes a file holds a few small segments; with less, at a million
+// live flows each file is created for its first bytes and opened again for the rest, which
+// takes twice the time.
+struct PendingBudget {
+  std::size_t bytes = 16 * 1024 * 1024;
+  std::size_t bytes_per_file = 512;
+};
+
 class AsyncOutputFs final : public OutputFs {
  public:
   // max_open: descriptors for all writers together (each gets at least one); writers: 1 to
   // kMaxWriters background threads. The threads start here with every signal blocked, so
   // signals keep reaching the packet thread.
-  AsyncOutputFs(std::size_t max_open, std::size_t writers);
+  AsyncOutputFs(std::size_t max_open, std::size_t writers, PendingBudget pending = {});
   // Waits for every queued operation, then stops the threads.
   ~AsyncOutputFs() override;
   AsyncOutputFs(const AsyncOutputFs&) = delete;
@@ -157,7 +169,8 @@ class AsyncOutputFs final : public OutputFs {
   std::vector<std::unique_ptr<Writer>> writers_;
   std::vector<FileState> files_;
   std::vector<FileId> free_ids_;
-  std::vector<FileId> pending_ids_;   // handles whose pending buffer is not empty
+  std::vector<FileId> pending_ids_;  // handles whose pending buffer is not empty
+  PendingBudget pending_budget_;
   std::size_t pending_capacity_ = 0;  // bytes allocated by the pending buffers
   std::uint64_t next_seq_ = 0;
   std::uint64_t last_close_ticket_ = 0;

@@ -651,6 +651,43 @@ TEST(AsyncOutputFsReadTest, ContiguousPiecesOfEverySizeArriveInOrder) {
   EXPECT_EQ(ReadDisk(dir / "gappy"), want_gappy);
 }
 
+// With very many files open, each may buffer its first few hundred bytes even past the fixed
+// budget: nothing reaches the disk (no file is created early, to be reopened later) until the
+// files are closed, and then every file holds its bytes.
+TEST(AsyncOutputFsReadTest, ManyOpenFilesBufferTheirFirstBytes) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  // Two writes of 100 bytes take blocks of 128 and 256 bytes: 1,000 times that is more than
+  // 256 KiB, and less than 512 bytes a file.
+  AsyncOutputFs fs(16, 2, PendingBudget{256 * 1024, 512});
+  const std::size_t kFiles = 1000;
+  const std::string text(200, 'x');
+  std::vector<FileId> ids(kFiles);
+  for (std::size_t i = 0; i < kFiles; ++i) {
+    ASSERT_EQ(fs.CreateExclusive(dir / std::to_string(i), &ids[i]), Status::kCreated);
+    ASSERT_TRUE(fs.WriteAt(ids[i], 0, B(text.substr(0, 100)))) << fs.error();
+  }
+  for (std::size_t i = 0; i < kFiles; ++i) {
+    ASSERT_TRUE(fs.WriteAt(ids[i], 100, B(text.substr(100)))) << fs.error();
+  }
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            0);
+  // 400 more bytes a file: past 512 bytes a file, the buffered bytes are queued.
+  const std::string more(400, 'y');
+  for (std::size_t i = 0; i < kFiles; ++i) {
+    ASSERT_TRUE(fs.WriteAt(ids[i], 200, B(more))) << fs.error();
+  }
+  for (FileId id : ids) ASSERT_TRUE(fs.Close(id, nullptr));
+  ASSERT_TRUE(fs.Flush()) << fs.error();
+  for (std::size_t i = 0; i < kFiles; i += 97) {
+    EXPECT_EQ(ReadDisk(dir / std::to_string(i)), text + more) << i;
+  }
+  EXPECT_EQ(static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir.path()),
+                                                   std::filesystem::directory_iterator())),
+            kFiles);
+}
+
 // ---------------------------------------------------------------- gathered writes
 
 // More pieces than one system call takes, empty ones among them, written from an offset.
