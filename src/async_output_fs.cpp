@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <iterator>
+#include <utility>
 
 namespace tcpflow {
 namespace {
@@ -21,8 +22,8 @@ constexpr std::size_t kChunkBytes = 256 * 1024;
 constexpr std::size_t kMinBlockBytes = 128;
 constexpr std::uint8_t kBlockClasses = 12;
 static_assert((kMinBlockBytes << (kBlockClasses - 1)) == kChunkBytes);
-// Blocks kept for reuse (beyond this they are freed).
-constexpr std::size_t kMaxSpareBytes = 8 * 1024 * 1024;
+// Block bytes are cut from slabs of this much (or one block, if larger).
+constexpr std::size_t kSlabBytes = 64 * 1024;
 // Operations go to a writer in batches, so the hand-over (a lock and a wake-up) is paid once
 // for many small files.
 constexpr std::size_t kBatchOps = 64;
@@ -65,8 +66,35 @@ std::size_t AsyncOutputFs::CostOf(const Op& op) {
   return op.data_capacity + op.path.capacity() + kOpOverheadBytes;
 }
 
+std::size_t AsyncOutputFs::HashSet::Find(std::uint64_t key) const {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = static_cast<std::size_t>(key) & mask;
+  while (slots_[i] != 0 && slots_[i] != key) i = (i + 1) & mask;
+  return i;
+}
+
+bool AsyncOutputFs::HashSet::Contains(std::uint64_t hash) const {
+  if (slots_.empty()) return false;
+  const std::uint64_t key = hash == 0 ? 1 : hash;
+  return slots_[Find(key)] == key;
+}
+
+void AsyncOutputFs::HashSet::Insert(std::uint64_t hash) {
+  if (2 * (size_ + 1) > slots_.size()) {
+    std::vector<std::uint64_t> old(std::max<std::size_t>(64, slots_.size() * 2));
+    old.swap(slots_);
+    for (std::uint64_t key : old) {
+      if (key != 0) slots_[Find(key)] = key;
+    }
+  }
+  const std::uint64_t key = hash == 0 ? 1 : hash;
+  std::uint64_t& slot = slots_[Find(key)];
+  if (slot == 0) ++size_;
+  slot = key;
+}
+
 AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers, PendingBudget pending)
-    : pending_budget_(pending), spare_blocks_(kBlockClasses) {
+    : pending_budget_(pending), slab_space_(kBlockClasses), spare_blocks_(kBlockClasses) {
   // Each writer needs a descriptor of its own: -f 1 means one writer.
   const std::size_t count = std::clamp<std::size_t>(
       std::min(writers, std::max<std::size_t>(1, max_open)), 1, kMaxWriters);
@@ -170,8 +198,8 @@ bool AsyncOutputFs::Execute(Writer& writer, Op& op, std::string* error) {
     }
     case Op::Kind::kWrite:
       writer.pieces.clear();
-      for (const Block* block = op.blocks.get(); block != nullptr; block = block->next.get()) {
-        writer.pieces.emplace_back(block->bytes.get(), block->size);
+      for (const Block* block = op.blocks; block != nullptr; block = block->next) {
+        writer.pieces.emplace_back(block->bytes, block->size);
       }
       ok = fs.WriteGather(writer.inner[op.id], op.offset, writer.pieces);
       break;
@@ -229,7 +257,7 @@ void AsyncOutputFs::Handover(Writer& writer) {
   }
   writer.outbox_bytes = 0;
   writer.wake.notify_one();
-  for (Op& op : spent) RecycleBlocks(std::move(op.blocks));
+  for (const Op& op : spent) RecycleBlocks(op.blocks);
 }
 
 void AsyncOutputFs::QueuePending(FileId id) {
@@ -244,7 +272,7 @@ void AsyncOutputFs::QueuePending(FileId id) {
   op.kind = Op::Kind::kWrite;
   op.id = id;
   op.offset = file.pending_offset;
-  op.blocks = std::move(file.pending);
+  op.blocks = std::exchange(file.pending, nullptr);
   op.data_capacity = file.pending_capacity;
   pending_capacity_ -= file.pending_capacity;
   file.pending_offset += file.pending_size;
@@ -258,17 +286,16 @@ void AsyncOutputFs::Append(FileState& file, Bytes data) {
   while (!data.empty()) {
     Block* tail = file.pending_tail;
     if (tail == nullptr || tail->size == BlockCapacity(tail->size_class)) {
-      std::unique_ptr<Block> block = TakeBlock(std::max(file.next_class, ClassFor(data.size())));
+      Block* block = TakeBlock(std::max(file.next_class, ClassFor(data.size())));
       file.next_class = std::min<std::uint8_t>(block->size_class + 1, kBlockClasses - 1);
       const std::size_t capacity = BlockCapacity(block->size_class);
       file.pending_capacity += capacity;
       pending_capacity_ += capacity;
-      Block* added = block.get();
-      (tail == nullptr ? file.pending : tail->next) = std::move(block);
-      file.pending_tail = tail = added;
+      (tail == nullptr ? file.pending : tail->next) = block;
+      file.pending_tail = tail = block;
     }
     const std::size_t n = std::min(data.size(), BlockCapacity(tail->size_class) - tail->size);
-    std::memcpy(tail->bytes.get() + tail->size, data.data(), n);
+    std::memcpy(tail->bytes + tail->size, data.data(), n);
     tail->size += static_cast<std::uint32_t>(n);
     file.pending_size += n;
     data = data.subspan(n);
@@ -292,30 +319,36 @@ bool AsyncOutputFs::WaitIdle() {
   return !CheckFailed();
 }
 
-std::unique_ptr<AsyncOutputFs::Block> AsyncOutputFs::TakeBlock(std::uint8_t size_class) {
+AsyncOutputFs::Block* AsyncOutputFs::TakeBlock(std::uint8_t size_class) {
   auto& spares = spare_blocks_[size_class];
   if (!spares.empty()) {
-    std::unique_ptr<Block> block = std::move(spares.back());
+    Block* block = spares.back();
     spares.pop_back();
-    spare_bytes_ -= BlockCapacity(size_class);
     return block;
   }
-  auto block = std::make_unique<Block>();
-  block->bytes = std::make_unique_for_overwrite<std::uint8_t[]>(BlockCapacity(size_class));
-  block->size_class = size_class;
-  return block;
+  const std::size_t capacity = BlockCapacity(size_class);
+  SlabSpace& space = slab_space_[size_class];
+  if (space.blocks_left == 0) {
+    const std::size_t count = std::max<std::size_t>(1, kSlabBytes / capacity);
+    slabs_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(count * capacity));
+    space.next = slabs_.back().get();
+    space.blocks_left = count;
+  }
+  Block& block = blocks_.emplace_back();
+  block.bytes = space.next;
+  block.size_class = size_class;
+  space.next += capacity;
+  --space.blocks_left;
+  return &block;
 }
 
-void AsyncOutputFs::RecycleBlocks(std::unique_ptr<Block> chain) {
+void AsyncOutputFs::RecycleBlocks(Block* chain) {
   while (chain != nullptr) {
-    std::unique_ptr<Block> rest = std::move(chain->next);
-    const std::size_t capacity = BlockCapacity(chain->size_class);
-    if (spare_bytes_ + capacity <= kMaxSpareBytes) {
-      chain->size = 0;
-      spare_bytes_ += capacity;
-      spare_blocks_[chain->size_class].push_back(std::move(chain));
-    }
-    chain = std::move(rest);
+    Block* rest = chain->next;
+    chain->next = nullptr;
+    chain->size = 0;
+    spare_blocks_[chain->size_class].push_back(chain);
+    chain = rest;
   }
 }
 
@@ -344,8 +377,8 @@ bool AsyncOutputFs::IsFreshDir(const std::string& dir) {
     while (const dirent* entry = ::readdir(handle)) {
       const std::string_view name = entry->d_name;
       if (name != "." && name != ".." &&
-          used_names_.count(
-              NameHash(dir == "." ? std::string(name) : dir + '/' + std::string(name))) == 0) {
+          !used_names_.Contains(
+              NameHash(dir == "." ? std::string(name) : dir + '/' + std::string(name)))) {
         fresh = false;
         break;
       }
@@ -359,7 +392,7 @@ bool AsyncOutputFs::IsFreshDir(const std::string& dir) {
 }
 
 void AsyncOutputFs::NoteTaken(const std::string& path) {
-  used_names_.insert(NameHash(path));
+  used_names_.Insert(NameHash(path));
 }
 
 OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind kind, FileId* id) {
@@ -370,7 +403,7 @@ OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind k
     return CreateStatus::kError;
   }
   const std::uint64_t hash = NameHash(path);
-  const bool used = used_names_.count(hash) != 0;
+  const bool used = used_names_.Contains(hash);
   if (kind == Op::Kind::kCreateExclusive) {
     // A folder this run made is a taken name even in a folder that was empty.
     bool look = !IsFreshDir(ParentOf(path)) || known_dirs_.count(path) != 0;
@@ -385,7 +418,7 @@ OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind k
     // The name's earlier file may have writes queued on another writer: they must land first.
     return CreateStatus::kError;
   }
-  used_names_.insert(hash);
+  used_names_.Insert(hash);
   *id = NewHandle();
   FileState& file = files_[*id];
   file.create_held = true;
@@ -408,14 +441,14 @@ bool AsyncOutputFs::OpenExisting(const std::string& path, FileId* id, std::uint6
   if (CheckFailed()) return false;
   const std::uint64_t hash = NameHash(path);
   // This run's writes to the file, and its close, land first: the size is then the whole file.
-  if (used_names_.count(hash) != 0 && !WaitIdle()) return false;
+  if (used_names_.Contains(hash) && !WaitIdle()) return false;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     error_ = "cannot reopen " + path + ": " + std::strerror(errno);
     return false;
   }
   *size = static_cast<std::uint64_t>(st.st_size);
-  used_names_.insert(hash);
+  used_names_.Insert(hash);
   *id = NewHandle();
   Op op;
   op.kind = Op::Kind::kOpenExisting;
@@ -507,7 +540,7 @@ bool AsyncOutputFs::MakeDirs(const std::string& dir) {
   // A file this run created may be in the way with its create still queued: the writers
   // catch up first, so the folder fails as it would with the file on disk.
   for (std::size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
-    if (used_names_.count(NameHash(dir.substr(0, slash))) != 0) {
+    if (used_names_.Contains(NameHash(dir.substr(0, slash)))) {
       if (!WaitIdle()) return false;
       break;
     }

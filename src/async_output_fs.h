@@ -29,6 +29,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -84,8 +85,8 @@ class AsyncOutputFs final : public OutputFs {
  private:
   // A piece of a file's pending bytes; the pieces of one write are chained.
   struct Block {
-    std::unique_ptr<std::uint8_t[]> bytes;
-    std::unique_ptr<Block> next;
+    std::uint8_t* bytes = nullptr;  // in one of slabs_
+    Block* next = nullptr;
     std::uint32_t size = 0;       // bytes used
     std::uint8_t size_class = 0;  // the capacity is BlockCapacity(size_class)
   };
@@ -104,7 +105,7 @@ class AsyncOutputFs final : public OutputFs {
     std::uint64_t offset = 0;
     Timeval mtime;
     std::string path;               // creates and reopens
-    std::unique_ptr<Block> blocks;  // writes: the bytes, in order
+    Block* blocks = nullptr;        // writes: the bytes, in order
     std::size_t data_capacity = 0;  // writes: the blocks' capacity
   };
   // One background thread, its queue and the file system it alone touches while running.
@@ -131,6 +132,18 @@ class AsyncOutputFs final : public OutputFs {
     std::vector<Bytes> pieces;     // a write's blocks (writer thread only)
     std::thread thread;
   };
+  // A set of 64-bit name hashes: open addressing with linear probing, at most half full, so a
+  // name costs no allocation (a node-based set mallocs one node per name).
+  class HashSet {
+   public:
+    bool Contains(std::uint64_t hash) const;
+    void Insert(std::uint64_t hash);
+
+   private:
+    std::size_t Find(std::uint64_t key) const;  // key's slot, or the empty slot ending its run
+    std::vector<std::uint64_t> slots_;          // 0 is empty; a hash of 0 is kept as 1
+    std::size_t size_ = 0;
+  };
   // What the packet thread keeps for each open handle.
   struct FileState {
     bool open = false;
@@ -139,7 +152,7 @@ class AsyncOutputFs final : public OutputFs {
     std::uint64_t pending_offset = 0;  // where the pending bytes go (or would go next)
     std::uint64_t pending_size = 0;
     std::size_t pending_capacity = 0;
-    std::unique_ptr<Block> pending;  // contiguous bytes not yet queued
+    Block* pending = nullptr;  // contiguous bytes not yet queued
     Block* pending_tail = nullptr;
     std::uint8_t next_class = 0;  // the smallest class of the chain's next block
   };
@@ -163,8 +176,8 @@ class AsyncOutputFs final : public OutputFs {
   bool WaitIdle();     // every writer idle with an empty queue; false if any failed
   bool CheckFailed();  // copies the first writer error into error_; true if there is one
   bool Usable(FileId id);
-  std::unique_ptr<Block> TakeBlock(std::uint8_t size_class);  // an empty block
-  void RecycleBlocks(std::unique_ptr<Block> chain);           // keeps them for reuse, or frees
+  Block* TakeBlock(std::uint8_t size_class);  // an empty block
+  void RecycleBlocks(Block* chain);           // keeps them for the next TakeBlock
 
   std::vector<std::unique_ptr<Writer>> writers_;
   std::vector<FileState> files_;
@@ -174,13 +187,23 @@ class AsyncOutputFs final : public OutputFs {
   std::size_t pending_capacity_ = 0;  // bytes allocated by the pending buffers
   std::uint64_t next_seq_ = 0;
   std::uint64_t last_close_ticket_ = 0;
-  std::unordered_set<std::uint64_t> used_names_;      // hashes of every path this run created
+  HashSet used_names_;                                // hashes of every path this run created
   std::unordered_set<std::string> known_dirs_;        // folders made or seen (and their parents)
   std::unordered_map<std::string, bool> fresh_dirs_;  // directory -> held only our names
   PosixOutputFs dirs_{1};  // makes folders for the packet thread (and remembers them)
+  // Every block, and the memory of their bytes, is owned here; chains and spare lists point into
+  // them. Block bytes are cut from slabs of at least 64 KiB and are freed only with the object,
+  // so buffering costs no malloc per file: the memory kept is the peak of buffered and queued
+  // bytes (bounded by the budgets above).
+  std::deque<Block> blocks_;  // a deque: adding a block never moves the others
+  std::vector<std::unique_ptr<std::uint8_t[]>> slabs_;
+  struct SlabSpace {
+    std::uint8_t* next = nullptr;
+    std::size_t blocks_left = 0;
+  };
+  std::vector<SlabSpace> slab_space_;  // by class: the rest of its latest slab
   // Blocks back from the writers (through their spent operations), by class.
-  std::vector<std::vector<std::unique_ptr<Block>>> spare_blocks_;
-  std::size_t spare_bytes_ = 0;
+  std::vector<std::vector<Block*>> spare_blocks_;
   std::mutex error_mutex_;
   std::string first_error_;  // guarded by error_mutex_
   std::atomic<bool> failed_{false};
