@@ -241,7 +241,7 @@ void AsyncOutputFs::Handover(Writer& writer) {
   std::vector<Op> spent;  // freed here, after the lock is released
   {
     std::unique_lock<std::mutex> lock(writer.mutex);
-    // Back-pressure: queued bytes (here and in the pending buffers) stay within the budget.
+    // Back-pressure: queued bytes stay within their budget (pending bytes have their own).
     writer.idle.wait(lock, [&] {
       return writer.queued_bytes == 0 ||
              writer.queued_bytes + writer.outbox_bytes <= kQueuedBudgetBytes / writers_.size();

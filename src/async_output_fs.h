@@ -13,8 +13,9 @@
 // reopens, not for every write. Contiguous writes to a file are gathered, up to 256 KiB, in a
 // chain of blocks, each twice the size of the one before (small files hold little memory, and
 // no byte is copied again as a file's buffer grows); the chain goes to the disk in one gathered
-// write, and its blocks come back for reuse. Buffered bytes stay under 16 MiB or 512 bytes per
-// open file, whichever is more (past it, every file's buffered bytes are queued), so that with a
+// write, and its blocks come back for reuse. Buffered bytes stay under a PendingBudget (by
+// default 16 MiB or 512 bytes per open file, whichever is more; past it, every file's buffered
+// bytes are queued), so that with a
 // million live flows their small files are still written once each; queued bytes stay under
 // another 16 MiB, beyond which the packet thread waits for the writers. A file's create is queued
 // together with its first buffered bytes (or its close), not when it is asked for: a small file
