@@ -26,7 +26,7 @@
 #   BENCH_DIR           work folder: captures, outputs, records (default $top_builddir/bench/work)
 #   BENCH_SCALING_N     concurrent flows for the scaling test (default "10 1000 100000 1000000";
 #                       empty: no scaling test)
-#   BENCH_SCALING_RUNS  runs per scaling point (default 1)
+#   BENCH_SCALING_RUNS  runs per scaling point (default 3; the median counts)
 #   BENCH_FS            where runs write: "loop" (each run that writes, on a fresh ext4 file
 #                       system in a sparse image under the work folder, dropped afterwards),
 #                       "dir" (folders in the work folder), or "auto" (default: loop when
@@ -57,7 +57,7 @@ scale=${BENCH_SCALE:-1}
 read -r -a extra_args <<<"${BENCH_EXTRA_ARGS:-}"
 work=${BENCH_DIR:-$builddir/bench/work}
 read -r -a scaling_n <<<"${BENCH_SCALING_N-10 1000 100000 1000000}"
-scaling_runs=${BENCH_SCALING_RUNS:-1}
+scaling_runs=${BENCH_SCALING_RUNS:-3}
 fs_mode=${BENCH_FS:-auto}
 scaling_ref=${BENCH_SCALING_REF:-0}
 settle_seconds=${BENCH_SETTLE:-60}

@@ -22,8 +22,10 @@ constexpr std::size_t kChunkBytes = 256 * 1024;
 constexpr std::size_t kMinBlockBytes = 128;
 constexpr std::uint8_t kBlockClasses = 12;
 static_assert((kMinBlockBytes << (kBlockClasses - 1)) == kChunkBytes);
-// Block bytes are cut from slabs of this much (or one block, if larger).
-constexpr std::size_t kSlabBytes = 64 * 1024;
+// A class's first slab has this much (or one block, if larger); each next one twice its last,
+// up to kMaxSlabBytes.
+constexpr std::size_t kFirstSlabBytes = 64 * 1024;
+constexpr std::size_t kMaxSlabBytes = 4 * 1024 * 1024;
 // Operations go to a writer in batches, so the hand-over (a lock and a wake-up) is paid once
 // for many small files.
 constexpr std::size_t kBatchOps = 64;
@@ -81,7 +83,7 @@ bool AsyncOutputFs::HashSet::Contains(std::uint64_t hash) const {
 
 void AsyncOutputFs::HashSet::Insert(std::uint64_t hash) {
   if (2 * (size_ + 1) > slots_.size()) {
-    std::vector<std::uint64_t> old(std::max<std::size_t>(64, slots_.size() * 2));
+    LargeVector<std::uint64_t> old(std::max<std::size_t>(64, slots_.size() * 2));
     old.swap(slots_);
     for (std::uint64_t key : old) {
       if (key != 0) slots_[Find(key)] = key;
@@ -329,10 +331,14 @@ AsyncOutputFs::Block* AsyncOutputFs::TakeBlock(std::uint8_t size_class) {
   const std::size_t capacity = BlockCapacity(size_class);
   SlabSpace& space = slab_space_[size_class];
   if (space.blocks_left == 0) {
-    const std::size_t count = std::max<std::size_t>(1, kSlabBytes / capacity);
-    slabs_.push_back(std::make_unique_for_overwrite<std::uint8_t[]>(count * capacity));
-    space.next = slabs_.back().get();
+    const std::size_t slab_bytes = space.last_slab_bytes == 0
+                                       ? kFirstSlabBytes
+                                       : std::min(2 * space.last_slab_bytes, kMaxSlabBytes);
+    const std::size_t count = std::max<std::size_t>(1, slab_bytes / capacity);
+    slabs_.emplace_back(count * capacity);
+    space.next = static_cast<std::uint8_t*>(slabs_.back().get());
     space.blocks_left = count;
+    space.last_slab_bytes = count * capacity;
   }
   Block& block = blocks_.emplace_back();
   block.bytes = space.next;

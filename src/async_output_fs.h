@@ -39,6 +39,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "large_memory.h"
 #include "output_dir.h"
 
 namespace tcpflow {
@@ -142,7 +143,7 @@ class AsyncOutputFs final : public OutputFs {
 
    private:
     std::size_t Find(std::uint64_t key) const;  // key's slot, or the empty slot ending its run
-    std::vector<std::uint64_t> slots_;          // 0 is empty; a hash of 0 is kept as 1
+    LargeVector<std::uint64_t> slots_;          // 0 is empty; a hash of 0 is kept as 1
     std::size_t size_ = 0;
   };
   // What the packet thread keeps for each open handle.
@@ -181,7 +182,7 @@ class AsyncOutputFs final : public OutputFs {
   void RecycleBlocks(Block* chain);           // keeps them for the next TakeBlock
 
   std::vector<std::unique_ptr<Writer>> writers_;
-  std::vector<FileState> files_;
+  LargeVector<FileState> files_;
   std::vector<FileId> free_ids_;
   std::vector<FileId> pending_ids_;  // handles whose pending buffer is not empty
   PendingBudget pending_budget_;
@@ -193,14 +194,16 @@ class AsyncOutputFs final : public OutputFs {
   std::unordered_map<std::string, bool> fresh_dirs_;  // directory -> held only our names
   PosixOutputFs dirs_{1};  // makes folders for the packet thread (and remembers them)
   // Every block, and the memory of their bytes, is owned here; chains and spare lists point into
-  // them. Block bytes are cut from slabs of at least 64 KiB and are freed only with the object,
-  // so buffering costs no malloc per file: the memory kept is the peak of buffered and queued
-  // bytes (bounded by the budgets above).
+  // them. Block bytes are cut from slabs (each class's next slab twice its last, from 64 KiB to
+  // 4 MiB, the big ones in huge pages) and are freed only with the object, so buffering costs no
+  // malloc per file: the memory kept is the peak of buffered and queued bytes (bounded by the
+  // budgets above).
   std::deque<Block> blocks_;  // a deque: adding a block never moves the others
-  std::vector<std::unique_ptr<std::uint8_t[]>> slabs_;
+  std::vector<LargeBlock> slabs_;
   struct SlabSpace {
     std::uint8_t* next = nullptr;
     std::size_t blocks_left = 0;
+    std::size_t last_slab_bytes = 0;
   };
   std::vector<SlabSpace> slab_space_;  // by class: the rest of its latest slab
   // Blocks back from the writers (through their spent operations), by class.

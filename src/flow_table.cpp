@@ -12,8 +12,13 @@ constexpr std::size_t kInitialSlots = 1024;
 
 }  // namespace
 
-FlowTable::FlowTable(std::uint64_t seed, const ReassemblyLimits& limits, ReassemblyBudget& budget)
-    : seed_(seed), limits_(limits), budget_(budget), slots_(kInitialSlots) {}
+FlowTable::FlowTable(std::uint64_t seed, const ReassemblyLimits& limits, ReassemblyBudget& budget,
+                     IdleOrder idle_order)
+    : seed_(seed),
+      keep_idle_order_(idle_order == IdleOrder::kKept),
+      limits_(limits),
+      budget_(budget),
+      slots_(kInitialSlots) {}
 
 FlowTable::~FlowTable() {
   for (const Slot& slot : slots_) {
@@ -43,13 +48,13 @@ Flow* FlowTable::Create(const FlowKey& key) {
   const std::uint64_t hash = Hash(key);
   slots_[Probe(key, hash)] = Slot{hash, f};
   ++size_;
-  LinkAtTail(f);
+  if (keep_idle_order_) LinkAtTail(f);
   peak_size_ = std::max(peak_size_, size_);
   return f;
 }
 
 void FlowTable::Remove(Flow* flow) {
-  Unlink(flow);
+  if (keep_idle_order_) Unlink(flow);
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = static_cast<std::size_t>(Hash(flow->key)) & mask;
   while (slots_[i].flow != flow) i = (i + 1) & mask;
@@ -75,7 +80,7 @@ void FlowTable::EraseSlot(std::size_t index) {
 }
 
 void FlowTable::Grow() {
-  std::vector<Slot> old(slots_.size() * 2);
+  LargeVector<Slot> old(slots_.size() * 2);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
@@ -92,15 +97,16 @@ void* FlowTable::AllocateStorage() {
     free_storage_.pop_back();
     return storage;
   }
-  if (used_in_last_block_ == kFlowsPerBlock) {
-    blocks_.push_back(std::make_unique_for_overwrite<FlowStorage[]>(kFlowsPerBlock));
+  if (used_in_last_block_ == flows_in_last_block_) {
+    flows_in_last_block_ =
+        blocks_.empty() ? kFirstBlockFlows : std::min(2 * flows_in_last_block_, kMaxBlockFlows);
+    blocks_.emplace_back(flows_in_last_block_ * sizeof(FlowStorage));
     used_in_last_block_ = 0;
   }
-  return &blocks_.back()[used_in_last_block_++];
+  return static_cast<FlowStorage*>(blocks_.back().get()) + used_in_last_block_++;
 }
 
-void FlowTable::Touch(Flow* flow) {
-  if (idle_tail_ == flow) return;
+void FlowTable::MoveToTail(Flow* flow) {
   Unlink(flow);
   LinkAtTail(flow);
 }

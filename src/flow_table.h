@@ -3,29 +3,37 @@
 // Design note: the table owns every open Flow. Lookups probe an open-addressing array of
 // (hash, Flow*) slots (linear probing, at most half full, deletion by shifting later entries
 // back, so no tombstones): a hit costs one slot and one Flow, with no allocation. Flows live in
-// blocks of kFlowsPerBlock and freed ones are reused, so a SYN flood of a million flows makes a
-// few thousand allocations, not a million; a Flow never moves while it is open. The block
-// memory stays until the table is destroyed (its peak is bounded by -S max_flows). The table
+// blocks, each twice the size of the one before (from kFirstBlockFlows up to kMaxBlockFlows), and
+// freed ones are reused, so a SYN flood of a million flows makes a few hundred allocations, not a
+// million; a Flow never moves while it is open. The slots and the blocks come from AllocateLarge
+// (huge pages: a million flows are half a gigabyte touched in random order). The block memory
+// stays until the table is destroyed (its peak is bounded by -S max_flows). The table
 // also keeps the flows on an intrusive list in order of last use (least recently used first),
 // so idle-timeout expiry and the flow cap look only at the oldest flows, never at all of them.
+// Keeping that order touches two other flows per packet (cache misses when flows are many), so
+// a run with neither a cap nor a timeout asks for a table without it (IdleOrder::kNotKept).
 // Flow ids count every flow ever created.
 #ifndef TCPFLOW_FLOW_TABLE_H
 #define TCPFLOW_FLOW_TABLE_H
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "flow.h"
 #include "flow_key.h"
+#include "large_memory.h"
 #include "reassembler.h"
 
 namespace tcpflow {
 
+// Whether the table keeps its flows in order of last use (for Oldest()).
+enum class IdleOrder { kKept, kNotKept };
+
 class FlowTable {
  public:
-  FlowTable(std::uint64_t seed, const ReassemblyLimits& limits, ReassemblyBudget& budget);
+  FlowTable(std::uint64_t seed, const ReassemblyLimits& limits, ReassemblyBudget& budget,
+            IdleOrder idle_order = IdleOrder::kKept);
   ~FlowTable();
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
@@ -37,8 +45,10 @@ class FlowTable {
   // Destroys the flow; the pointer is invalid afterwards.
   void Remove(Flow* flow);
   // Marks the flow most recently used.
-  void Touch(Flow* flow);
-  // The least recently used flow, or nullptr when empty.
+  void Touch(Flow* flow) {
+    if (keep_idle_order_ && idle_tail_ != flow) MoveToTail(flow);
+  }
+  // The least recently used flow, or nullptr when empty (always, with IdleOrder::kNotKept).
   Flow* Oldest() const { return idle_head_; }
   // Open flows ordered by flow_id (for the final flush).
   std::vector<Flow*> FlowsInCreationOrder() const;
@@ -47,7 +57,8 @@ class FlowTable {
   std::uint64_t total_created() const { return next_flow_id_; }
   std::size_t peak_size() const { return peak_size_; }
 
-  static constexpr std::size_t kFlowsPerBlock = 256;
+  static constexpr std::size_t kFirstBlockFlows = 256;
+  static constexpr std::size_t kMaxBlockFlows = 8192;
 
  private:
   struct Slot {
@@ -66,14 +77,17 @@ class FlowTable {
   void* AllocateStorage();
   void Unlink(Flow* flow);
   void LinkAtTail(Flow* flow);
+  void MoveToTail(Flow* flow);
 
   std::uint64_t seed_;
+  bool keep_idle_order_;
   const ReassemblyLimits& limits_;
   ReassemblyBudget& budget_;
-  std::vector<Slot> slots_;  // a power of two in size, at most half full
+  LargeVector<Slot> slots_;  // a power of two in size, at most half full
   std::size_t size_ = 0;
-  std::vector<std::unique_ptr<FlowStorage[]>> blocks_;
-  std::size_t used_in_last_block_ = kFlowsPerBlock;
+  std::vector<LargeBlock> blocks_;
+  std::size_t flows_in_last_block_ = 0;
+  std::size_t used_in_last_block_ = 0;
   std::vector<void*> free_storage_;  // storage of removed flows, for reuse
   Flow* idle_head_ = nullptr;
   Flow* idle_tail_ = nullptr;

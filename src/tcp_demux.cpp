@@ -38,6 +38,11 @@ TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink&
                    AnomalyCounters& anomalies)
     : config_(config), table_(table), sink_(sink), fs_(fs), anomalies_(anomalies) {}
 
+IdleOrder TcpDemux::IdleOrderFor(const ReassemblyConfig& config) {
+  return config.max_flows != 0 || config.tcp_timeout_sec != 0 ? IdleOrder::kKept
+                                                              : IdleOrder::kNotKept;
+}
+
 Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
                            std::uint32_t isn) {
   // The flow cap: make room by closing the least recently active flows, as a timeout would.
@@ -66,7 +71,8 @@ void TcpDemux::CloseFlow(Flow* flow) {
   anomalies_.Count(Anomaly::kHolesForgotten, stats.dropped_bytes);
   sink_.OnFlowClose(*flow);
   if (!flow->output.filename.empty()) {
-    recently_closed_.push_back(ClosedFlow{flow->key, flow->isn, flow->output.filename});
+    // The flow is destroyed next: its name can be taken.
+    recently_closed_.push_back(ClosedFlow{flow->key, flow->isn, std::move(flow->output.filename)});
     if (recently_closed_.size() > kRecentlyClosedKept) recently_closed_.pop_front();
   }
   table_.Remove(flow);

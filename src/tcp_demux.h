@@ -40,6 +40,9 @@ class TcpDemux {
   // `fs` is used only to compare a retransmission after close with the closed flow's file.
   TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink, OutputFs& fs,
            AnomalyCounters& anomalies);
+  // What the table must keep for this configuration: the flow cap and the idle timeout close
+  // the least recently used flows first; without either, no order is needed.
+  static IdleOrder IdleOrderFor(const ReassemblyConfig& config);
 
   // What became of a packet (for -w and statistics).
   enum class Outcome { kProcessed, kIgnored };

@@ -62,6 +62,19 @@ TEST_F(FlowTableTest, OldestFollowsUse) {
   EXPECT_EQ(table_.Oldest(), nullptr);
 }
 
+TEST_F(FlowTableTest, WithoutIdleOrderOldestIsAlwaysEmpty) {
+  FlowTable table(7, limits_, budget_, IdleOrder::kNotKept);
+  Flow* a = table.Create(Key(1, 1));
+  Flow* b = table.Create(Key(2, 2));
+  table.Touch(a);
+  EXPECT_EQ(table.Oldest(), nullptr);
+  table.Remove(a);
+  EXPECT_EQ(table.Find(Key(1, 1)), nullptr);
+  EXPECT_EQ(table.Find(Key(2, 2)), b);
+  EXPECT_EQ(table.Oldest(), nullptr);
+  EXPECT_EQ(table.size(), 1u);
+}
+
 TEST_F(FlowTableTest, CreationOrderSurvivesRemovals) {
   for (std::uint16_t p = 0; p < 50; ++p) table_.Create(Key(1, p));
   table_.Remove(table_.Find(Key(1, 10)));
@@ -107,20 +120,21 @@ TEST_F(FlowTableTest, MatchesAMapModel) {
   EXPECT_EQ(table_.FlowsInCreationOrder().size(), model.size());
 }
 
+// 20,000 flows fill blocks of every size, the largest (huge-page memory) twice.
 TEST_F(FlowTableTest, GrowsPastManyBlocksAndEmptiesCompletely) {
   std::vector<Flow*> flows;
-  for (std::uint16_t p = 0; p < 5000; ++p) {
+  for (std::uint16_t p = 0; p < 20000; ++p) {
     flows.push_back(table_.Create(Key(static_cast<std::uint8_t>(p % 7), p)));
     flows.back()->packets = p;
   }
-  for (std::uint16_t p = 0; p < 5000; ++p) {
+  for (std::uint16_t p = 0; p < 20000; ++p) {
     Flow* f = table_.Find(Key(static_cast<std::uint8_t>(p % 7), p));
     ASSERT_EQ(f, flows[p]);
     EXPECT_EQ(f->packets, p) << "a flow moved or was overwritten";
   }
   while (Flow* oldest = table_.Oldest()) table_.Remove(oldest);
   EXPECT_EQ(table_.size(), 0u);
-  EXPECT_EQ(table_.peak_size(), 5000u);
+  EXPECT_EQ(table_.peak_size(), 20000u);
   EXPECT_EQ(table_.Find(Key(0, 0)), nullptr);
 }
 
