@@ -288,7 +288,10 @@ void AsyncOutputFs::Append(FileState& file, Bytes data) {
   while (!data.empty()) {
     Block* tail = file.pending_tail;
     if (tail == nullptr || tail->size == BlockCapacity(tail->size_class)) {
-      Block* block = TakeBlock(std::max(file.next_class, ClassFor(data.size())));
+      // A chain's first block holds twice the first write, so that a small file of a few
+      // similar writes (the common short connection) needs one block, not two.
+      const std::size_t wanted = tail == nullptr ? 2 * data.size() : data.size();
+      Block* block = TakeBlock(std::max(file.next_class, ClassFor(wanted)));
       file.next_class = std::min<std::uint8_t>(block->size_class + 1, kBlockClasses - 1);
       const std::size_t capacity = BlockCapacity(block->size_class);
       file.pending_capacity += capacity;

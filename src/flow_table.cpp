@@ -9,6 +9,7 @@ namespace tcpflow {
 namespace {
 
 constexpr std::size_t kInitialSlots = 1024;
+static_assert(FlowTable::kFirstBlockBytes >= 64 * sizeof(Flow), "blocks hold many flows");
 
 }  // namespace
 
@@ -98,9 +99,10 @@ void* FlowTable::AllocateStorage() {
     return storage;
   }
   if (used_in_last_block_ == flows_in_last_block_) {
-    flows_in_last_block_ =
-        blocks_.empty() ? kFirstBlockFlows : std::min(2 * flows_in_last_block_, kMaxBlockFlows);
-    blocks_.emplace_back(flows_in_last_block_ * sizeof(FlowStorage));
+    const std::size_t bytes =
+        blocks_.empty() ? kFirstBlockBytes : std::min(2 * blocks_.back().size(), kMaxBlockBytes);
+    blocks_.emplace_back(bytes);
+    flows_in_last_block_ = bytes / sizeof(FlowStorage);
     used_in_last_block_ = 0;
   }
   return static_cast<FlowStorage*>(blocks_.back().get()) + used_in_last_block_++;

@@ -3,7 +3,7 @@
 // Design note: the table owns every open Flow. Lookups probe an open-addressing array of
 // (hash, Flow*) slots (linear probing, at most half full, deletion by shifting later entries
 // back, so no tombstones): a hit costs one slot and one Flow, with no allocation. Flows live in
-// blocks, each twice the size of the one before (from kFirstBlockFlows up to kMaxBlockFlows), and
+// blocks, each twice the size of the one before (from kFirstBlockBytes up to kMaxBlockBytes), and
 // freed ones are reused, so a SYN flood of a million flows makes a few hundred allocations, not a
 // million; a Flow never moves while it is open. The slots and the blocks come from AllocateLarge
 // (huge pages: a million flows are half a gigabyte touched in random order). The block memory
@@ -57,8 +57,9 @@ class FlowTable {
   std::uint64_t total_created() const { return next_flow_id_; }
   std::size_t peak_size() const { return peak_size_; }
 
-  static constexpr std::size_t kFirstBlockFlows = 256;
-  static constexpr std::size_t kMaxBlockFlows = 8192;
+  // Powers of two, so that the big blocks fill whole huge pages.
+  static constexpr std::size_t kFirstBlockBytes = 128 * 1024;
+  static constexpr std::size_t kMaxBlockBytes = 4 * 1024 * 1024;
 
  private:
   struct Slot {
@@ -86,7 +87,7 @@ class FlowTable {
   LargeVector<Slot> slots_;  // a power of two in size, at most half full
   std::size_t size_ = 0;
   std::vector<LargeBlock> blocks_;
-  std::size_t flows_in_last_block_ = 0;
+  std::size_t flows_in_last_block_ = 0;  // what the last block holds
   std::size_t used_in_last_block_ = 0;
   std::vector<void*> free_storage_;  // storage of removed flows, for reuse
   Flow* idle_head_ = nullptr;

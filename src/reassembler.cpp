@@ -25,19 +25,18 @@ Reassembler& Reassembler::operator=(Reassembler&& other) noexcept {
   frontier_ = other.frontier_;
   highest_end_ = other.highest_end_;
   buffered_bytes_ = std::exchange(other.buffered_bytes_, 0);
-  buffer_ = std::move(other.buffer_);
-  other.buffer_.clear();
-  holes_ = std::move(other.holes_);
-  other.holes_.clear();
-  holes_by_age_ = std::move(other.holes_by_age_);
-  other.holes_by_age_.clear();
-  next_hole_age_ = other.next_hole_age_;
+  disorder_ = std::move(other.disorder_);
   stats_ = other.stats_;
   return *this;
 }
 
 Reassembler::~Reassembler() {
   budget_->used -= buffered_bytes_;
+}
+
+Reassembler::Disorder& Reassembler::disorder() {
+  if (disorder_ == nullptr) disorder_ = std::make_unique<Disorder>();
+  return *disorder_;
 }
 
 void Reassembler::Add(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
@@ -47,7 +46,7 @@ void Reassembler::Add(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
   const std::uint64_t end = offset + data.size();
   if (end > highest_end_) highest_end_ = end;
 
-  if (offset == frontier_ && buffer_.empty()) {  // the common case: in order, nothing waiting
+  if (offset == frontier_ && !HasBuffered()) {  // the common case: in order, nothing waiting
     Deliver(offset, data, sink);
     return;
   }
@@ -63,63 +62,66 @@ void Reassembler::Add(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
     return;
   }
   AddBeyondFrontier(offset, data);
-  while (!buffer_.empty() && OverLimits()) FlushLowest(sink, /*forced=*/true);
+  while (HasBuffered() && OverLimits()) FlushLowest(sink, /*forced=*/true);
 }
 
 void Reassembler::Flush(ReassemblySink& sink) {
-  while (!buffer_.empty()) FlushLowest(sink, /*forced=*/false);
+  while (HasBuffered()) FlushLowest(sink, /*forced=*/false);
 }
 
 void Reassembler::ShiftBase(std::uint64_t n) {
   if (n == 0) return;
   frontier_ += n;
   highest_end_ += n;
+  Disorder& d = disorder();
 
   BufferMap moved_buffer;
-  while (!buffer_.empty()) {
-    auto node = buffer_.extract(buffer_.begin());
+  while (!d.buffer.empty()) {
+    auto node = d.buffer.extract(d.buffer.begin());
     node.key() += n;
     moved_buffer.insert(moved_buffer.end(), std::move(node));
   }
-  buffer_.swap(moved_buffer);
+  d.buffer.swap(moved_buffer);
 
   HoleMap moved_holes;
-  holes_by_age_.clear();
-  while (!holes_.empty()) {
-    auto node = holes_.extract(holes_.begin());
+  d.holes_by_age.clear();
+  while (!d.holes.empty()) {
+    auto node = d.holes.extract(d.holes.begin());
     node.key() += n;
     node.mapped().end += n;
-    holes_by_age_.emplace(node.mapped().age, node.key());
+    d.holes_by_age.emplace(node.mapped().age, node.key());
     moved_holes.insert(moved_holes.end(), std::move(node));
   }
-  holes_.swap(moved_holes);
+  d.holes.swap(moved_holes);
 
-  TrackHole(0, n, next_hole_age_++);
+  TrackHole(0, n, d.next_hole_age++);
   TrimHoles();
 }
 
 bool Reassembler::HasHolesBelow(std::uint64_t offset) const {
   if (offset > frontier_) return true;  // [frontier_, offset) not delivered yet
-  return !holes_.empty() && holes_.begin()->first < offset;
+  return HasHoles() && disorder_->holes.begin()->first < offset;
 }
 
 void Reassembler::AddBelowFrontier(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
   const std::uint64_t end = offset + data.size();
-  if (holes_.empty() && !limits_->overlap_last) {  // plain retransmission
+  if (!HasHoles()) {  // plain retransmission
     stats_.overlap_bytes += data.size();
+    if (limits_->overlap_last) sink.OnData(offset, data);
     return;
   }
+  HoleMap& holes = disorder_->holes;
   // Bytes of [from, to) that are not in a hole: overlap, rewritten only with overlap_last.
   auto overlap = [&](std::uint64_t from, std::uint64_t to) {
     stats_.overlap_bytes += to - from;
     if (limits_->overlap_last) sink.OnData(from, data.subspan(from - offset, to - from));
   };
-  auto it = holes_.upper_bound(offset);
-  if (it != holes_.begin() && std::prev(it)->second.end > offset) --it;
+  auto it = holes.upper_bound(offset);
+  if (it != holes.begin() && std::prev(it)->second.end > offset) --it;
   bool filled = false;
   std::uint64_t pos = offset;
   while (pos < end) {
-    if (it == holes_.end() || it->first >= end) {
+    if (it == holes.end() || it->first >= end) {
       overlap(pos, end);
       break;
     }
@@ -146,11 +148,16 @@ void Reassembler::AddBelowFrontier(std::uint64_t offset, Bytes data, ReassemblyS
 }
 
 void Reassembler::AddAtFrontier(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
+  if (!HasBuffered()) {
+    Deliver(offset, data, sink);
+    return;
+  }
+  BufferMap& buffer = disorder_->buffer;
   const std::uint64_t end = offset + data.size();
   std::uint64_t pos = offset;
   while (pos < end) {
-    auto it = buffer_.begin();
-    if (it == buffer_.end() || it->first >= end) {
+    auto it = buffer.begin();
+    if (it == buffer.end() || it->first >= end) {
       Deliver(pos, data.subspan(pos - offset), sink);
       break;
     }
@@ -179,15 +186,16 @@ void Reassembler::AddAtFrontier(std::uint64_t offset, Bytes data, ReassemblySink
 
 void Reassembler::AddBeyondFrontier(std::uint64_t offset, Bytes data) {
   const std::uint64_t end = offset + data.size();
-  auto it = buffer_.upper_bound(offset);
-  if (it != buffer_.begin()) {
+  BufferMap& buffer = disorder().buffer;
+  auto it = buffer.upper_bound(offset);
+  if (it != buffer.begin()) {
     auto prev = std::prev(it);
     if (prev->first + prev->second.size() > offset) it = prev;
   }
   bool stored = false;
   std::uint64_t pos = offset;
   while (pos < end) {
-    if (it == buffer_.end() || it->first >= end) {
+    if (it == buffer.end() || it->first >= end) {
       StoreBuffered(it, pos, data.subspan(pos - offset));
       stored = true;
       break;
@@ -212,18 +220,18 @@ void Reassembler::AddBeyondFrontier(std::uint64_t offset, Bytes data) {
 }
 
 void Reassembler::DeliverContiguous(ReassemblySink& sink) {
-  while (!buffer_.empty() && buffer_.begin()->first == frontier_) {
-    auto it = buffer_.begin();
+  while (HasBuffered() && disorder_->buffer.begin()->first == frontier_) {
+    auto it = disorder_->buffer.begin();
     Deliver(it->first, it->second, sink);
     EraseBuffered(it);
   }
 }
 
 void Reassembler::FlushLowest(ReassemblySink& sink, bool forced) {
-  auto it = buffer_.begin();
+  auto it = disorder_->buffer.begin();
   if (it->first > frontier_) {
     sink.OnGap(frontier_, it->first - frontier_);
-    TrackHole(frontier_, it->first, next_hole_age_++);
+    TrackHole(frontier_, it->first, disorder_->next_hole_age++);
     TrimHoles();
     if (forced) ++stats_.forced_gaps;
     frontier_ = it->first;
@@ -240,7 +248,7 @@ void Reassembler::Deliver(std::uint64_t offset, Bytes data, ReassemblySink& sink
 }
 
 void Reassembler::StoreBuffered(BufferMap::iterator hint, std::uint64_t offset, Bytes data) {
-  buffer_.emplace_hint(hint, offset, std::vector<std::uint8_t>(data.begin(), data.end()));
+  disorder_->buffer.emplace_hint(hint, offset, std::vector<std::uint8_t>(data.begin(), data.end()));
   buffered_bytes_ += data.size();
   budget_->used += data.size();
 }
@@ -248,7 +256,7 @@ void Reassembler::StoreBuffered(BufferMap::iterator hint, std::uint64_t offset, 
 void Reassembler::EraseBuffered(BufferMap::iterator it) {
   buffered_bytes_ -= it->second.size();
   budget_->used -= it->second.size();
-  buffer_.erase(it);
+  disorder_->buffer.erase(it);
 }
 
 void Reassembler::CountOverlap(Bytes old, Bytes fresh) {
@@ -259,18 +267,20 @@ void Reassembler::CountOverlap(Bytes old, Bytes fresh) {
 }
 
 void Reassembler::TrackHole(std::uint64_t start, std::uint64_t end, std::uint64_t age) {
-  holes_.emplace(start, Hole{end, age});
-  holes_by_age_.emplace(age, start);
+  Disorder& d = disorder();
+  d.holes.emplace(start, Hole{end, age});
+  d.holes_by_age.emplace(age, start);
 }
 
 void Reassembler::EraseHole(HoleMap::iterator it) {
-  holes_by_age_.erase({it->second.age, it->first});
-  holes_.erase(it);
+  disorder_->holes_by_age.erase({it->second.age, it->first});
+  disorder_->holes.erase(it);
 }
 
 void Reassembler::TrimHoles() {
-  while (holes_.size() > limits_->max_holes_tracked) {
-    auto it = holes_.find(holes_by_age_.begin()->second);
+  if (disorder_ == nullptr) return;
+  while (disorder_->holes.size() > limits_->max_holes_tracked) {
+    auto it = disorder_->holes.find(disorder_->holes_by_age.begin()->second);
     stats_.dropped_bytes += it->second.end - it->first;
     EraseHole(it);
   }

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <span>
 #include <utility>
@@ -93,7 +94,7 @@ class Reassembler {
   std::uint64_t buffered_bytes() const { return buffered_bytes_; }
   // True when a tracked hole or an undelivered byte lies below `offset`.
   bool HasHolesBelow(std::uint64_t offset) const;
-  std::size_t holes_tracked() const { return holes_.size(); }
+  std::size_t holes_tracked() const { return disorder_ == nullptr ? 0 : disorder_->holes.size(); }
   const ReassemblyStats& stats() const { return stats_; }
 
  private:
@@ -128,12 +129,21 @@ class Reassembler {
   std::uint64_t frontier_ = 0;
   std::uint64_t highest_end_ = 0;
   std::uint64_t buffered_bytes_ = 0;
-  // Out-of-order data: non-overlapping ranges, keyed by start offset, all starting above frontier_.
-  BufferMap buffer_;
-  // Tracked holes below frontier_: start -> (end, age); non-overlapping.
-  HoleMap holes_;
-  std::set<std::pair<std::uint64_t, std::uint64_t>> holes_by_age_;  // (age, start)
-  std::uint64_t next_hole_age_ = 0;
+  // What only disorder needs, made at the first out-of-order byte, hole or shift: most flows
+  // arrive in order and never need it, and a million live flows are half a gigabyte already.
+  struct Disorder {
+    // Out-of-order data: non-overlapping ranges, keyed by start offset, all above frontier_.
+    BufferMap buffer;
+    // Tracked holes below frontier_: start -> (end, age); non-overlapping.
+    HoleMap holes;
+    std::set<std::pair<std::uint64_t, std::uint64_t>> holes_by_age;  // (age, start)
+    std::uint64_t next_hole_age = 0;
+  };
+  Disorder& disorder();  // made on first use
+  bool HasBuffered() const { return disorder_ != nullptr && !disorder_->buffer.empty(); }
+  bool HasHoles() const { return disorder_ != nullptr && !disorder_->holes.empty(); }
+
+  std::unique_ptr<Disorder> disorder_;
   ReassemblyStats stats_;
 };
 

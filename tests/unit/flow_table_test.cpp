@@ -120,21 +120,21 @@ TEST_F(FlowTableTest, MatchesAMapModel) {
   EXPECT_EQ(table_.FlowsInCreationOrder().size(), model.size());
 }
 
-// 20,000 flows fill blocks of every size, the largest (huge-page memory) twice.
+// 40,000 flows fill blocks of every size, up to the largest (huge-page memory).
 TEST_F(FlowTableTest, GrowsPastManyBlocksAndEmptiesCompletely) {
   std::vector<Flow*> flows;
-  for (std::uint16_t p = 0; p < 20000; ++p) {
+  for (std::uint16_t p = 0; p < 40000; ++p) {
     flows.push_back(table_.Create(Key(static_cast<std::uint8_t>(p % 7), p)));
     flows.back()->packets = p;
   }
-  for (std::uint16_t p = 0; p < 20000; ++p) {
+  for (std::uint16_t p = 0; p < 40000; ++p) {
     Flow* f = table_.Find(Key(static_cast<std::uint8_t>(p % 7), p));
     ASSERT_EQ(f, flows[p]);
     EXPECT_EQ(f->packets, p) << "a flow moved or was overwritten";
   }
   while (Flow* oldest = table_.Oldest()) table_.Remove(oldest);
   EXPECT_EQ(table_.size(), 0u);
-  EXPECT_EQ(table_.peak_size(), 20000u);
+  EXPECT_EQ(table_.peak_size(), 40000u);
   EXPECT_EQ(table_.Find(Key(0, 0)), nullptr);
 }
 
