@@ -26,7 +26,8 @@
 #   BENCH_DIR           work folder: captures, outputs, records (default $top_builddir/bench/work)
 #   BENCH_SCALING_N     concurrent flows for the scaling test (default "10 1000 100000 1000000";
 #                       empty: no scaling test)
-#   BENCH_SCALING_RUNS  runs per scaling point (default 3; the median counts)
+#   BENCH_SCALING_RUNS  runs per scaling point (default 3; the median counts); the points take
+#                       turns, one run of each per round
 #   BENCH_FS            where runs write: "loop" (each run that writes, on a fresh ext4 file
 #                       system in a sparse image under the work folder, dropped afterwards),
 #                       "dir" (folders in the work folder), or "auto" (default: loop when
@@ -379,29 +380,44 @@ scale_rows=()
 scaling_verdict=
 
 bench_scaling() {
-  local n name dir run program programs=(ours) ns ns_values=() ref_column
+  local n name dir run program programs=(ours) ns ns_values=() ref_column files
+  local -A broken=()
   [ "$scaling_ref" = 1 ] && programs+=(ref)
   for n in "${scaling_n[@]}"; do
     name=scale-$n
     make_input "$name"
-    dir=$work/out/$name
-    remove_output "$dir"
-    mkdir -p "$dir"
-    echo "== $name: $input_packets packets, $scaling_runs runs" >&2
-    for ((run = 1; run <= scaling_runs; run++)); do
+    remove_output "$work/out/$name"
+    mkdir -p "$work/out/$name"
+  done
+  # Round by round, each round over every point: the machine's slow drift (its file system,
+  # its memory) then falls on all points alike, not on whichever ran last.
+  for ((run = 1; run <= scaling_runs; run++)); do
+    for n in "${scaling_n[@]}"; do
+      [ -n "${broken[$n]:-}" ] && continue
+      name=scale-$n
+      make_input "$name"
+      echo "== $name: $input_packets packets, run $run of $scaling_runs" >&2
       for program in "${programs[@]}" write1; do
-        scaling_run "$name" "$program" "$run" "$dir" || {
+        scaling_run "$name" "$program" "$run" "$work/out/$name" || {
           failed=1
-          scale_rows+=("| $n | failed: $program did not finish, see the messages above |")
-          remove_output "$dir"
-          continue 3
+          broken[$n]=1
+          break
         }
       done
     done
+  done
+  for n in "${scaling_n[@]}"; do
+    name=scale-$n
+    make_input "$name"
+    dir=$work/out/$name
+    if [ -n "${broken[$n]:-}" ]; then
+      scale_rows+=("| $n | failed: a program did not finish, see the messages above |")
+      remove_output "$dir"
+      continue
+    fi
     if [ "$scaling_ref" = 1 ]; then
       compare_digests "$dir/ours.digests" "$dir/ref.digests" "$name" || failed=1
     fi
-    local files
     files=$(wc -l <"$dir/ours.sizes")
     remove_output "$dir"
     ns=$(calc '%.0f' "$(field_of 1 "$records/$name".ours.* | median) * 1e9 / $input_packets")

@@ -266,8 +266,11 @@ void AsyncOutputFs::QueuePending(FileId id) {
   FileState& file = files_[id];
   if (file.create_held) {
     file.create_held = false;
-    Enqueue(std::move(file.create));
-    file.create = Op{};
+    Op create;
+    create.kind = file.create_kind;
+    create.id = id;
+    create.path = std::exchange(file.create_path, {});
+    Enqueue(std::move(create));
   }
   if (file.pending_size == 0) return;
   Op op;
@@ -334,9 +337,8 @@ AsyncOutputFs::Block* AsyncOutputFs::TakeBlock(std::uint8_t size_class) {
   const std::size_t capacity = BlockCapacity(size_class);
   SlabSpace& space = slab_space_[size_class];
   if (space.blocks_left == 0) {
-    const std::size_t slab_bytes = space.last_slab_bytes == 0
-                                       ? kFirstSlabBytes
-                                       : std::min(2 * space.last_slab_bytes, kMaxSlabBytes);
+    const std::size_t slab_bytes =
+        NextGrowthBytes(space.last_slab_bytes, kFirstSlabBytes, kMaxSlabBytes);
     const std::size_t count = std::max<std::size_t>(1, slab_bytes / capacity);
     slabs_.emplace_back(count * capacity);
     space.next = static_cast<std::uint8_t*>(slabs_.back().get());
@@ -431,9 +433,8 @@ OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind k
   *id = NewHandle();
   FileState& file = files_[*id];
   file.create_held = true;
-  file.create.kind = kind;
-  file.create.id = *id;
-  file.create.path = path;
+  file.create_kind = kind;
+  file.create_path = path;
   pending_ids_.push_back(*id);  // so that WaitIdle() queues the create even with no bytes
   return CreateStatus::kCreated;
 }

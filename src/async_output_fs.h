@@ -15,13 +15,16 @@
 // no byte is copied again as a file's buffer grows); the chain goes to the disk in one gathered
 // write, and its blocks come back for reuse. Buffered bytes stay under a PendingBudget (by
 // default 16 MiB or 512 bytes per open file, whichever is more; past it, every file's buffered
-// bytes are queued), so that with a
-// million live flows their small files are still written once each; queued bytes stay under
-// another 16 MiB, beyond which the packet thread waits for the writers. A file's create is queued
-// together with its first buffered bytes (or its close), not when it is asked for: a small file
-// whose bytes stay in memory until it is closed is created, written and closed in one go, and holds
-// no descriptor in between (with more files open than descriptors, it is never closed and opened
-// again). Failures surface on the next call (the first error is kept, and every later call fails);
+// bytes are queued), so that with a million live flows their small files are still written
+// once each; queued bytes stay under another 16 MiB, beyond which the packet thread waits for
+// the writers. A file's create is queued together with its first buffered bytes (or its close),
+// not when it is asked for: a small file whose bytes stay in memory until it is closed is
+// created, written and closed in one go, and holds no descriptor in between (with more files
+// open than descriptors, it is never closed and opened again). (Creating files early for writers
+// that have nothing to do was tried: with more live files than descriptors each such file is
+// opened twice, and the 1,000,000-connection benchmark got slower.) The per-handle state is
+// small and never moves (a ChunkedArray), so a million handles cost no copying as they grow.
+// Failures surface on the next call (the first error is kept, and every later call fails);
 // CloseDone() tells whether a given close has reached the disk and whether everything that
 // writer did up to it succeeded, so the report can vouch only for what is really on disk.
 #ifndef TCPFLOW_ASYNC_OUTPUT_FS_H
@@ -147,16 +150,19 @@ class AsyncOutputFs final : public OutputFs {
     std::size_t size_ = 0;
   };
   // What the packet thread keeps for each open handle.
+  // (Kept small: with a million live flows there are a million of them.)
   struct FileState {
     bool open = false;
-    bool create_held = false;          // `create` is not queued yet
-    Op create;                         // the file's create, queued just before its first write
+    bool create_held = false;  // the file's create is not queued yet (it goes just before the
+                               // first write)
+    Op::Kind create_kind = Op::Kind::kCreateExclusive;
+    std::uint8_t next_class = 0;       // the smallest class of the chain's next block
+    std::string create_path;           // while create_held
     std::uint64_t pending_offset = 0;  // where the pending bytes go (or would go next)
     std::uint64_t pending_size = 0;
     std::size_t pending_capacity = 0;
     Block* pending = nullptr;  // contiguous bytes not yet queued
     Block* pending_tail = nullptr;
-    std::uint8_t next_class = 0;  // the smallest class of the chain's next block
   };
 
   // The budget an operation takes while it is queued: its data and a fixed overhead.
@@ -182,7 +188,7 @@ class AsyncOutputFs final : public OutputFs {
   void RecycleBlocks(Block* chain);           // keeps them for the next TakeBlock
 
   std::vector<std::unique_ptr<Writer>> writers_;
-  LargeVector<FileState> files_;
+  ChunkedArray<FileState> files_;  // by handle; entries never move
   std::vector<FileId> free_ids_;
   std::vector<FileId> pending_ids_;  // handles whose pending buffer is not empty
   PendingBudget pending_budget_;

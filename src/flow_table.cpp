@@ -98,11 +98,10 @@ void* FlowTable::AllocateStorage() {
     free_storage_.pop_back();
     return storage;
   }
-  if (used_in_last_block_ == flows_in_last_block_) {
-    const std::size_t bytes =
-        blocks_.empty() ? kFirstBlockBytes : std::min(2 * blocks_.back().size(), kMaxBlockBytes);
+  if (blocks_.empty() || used_in_last_block_ == blocks_.back().size() / sizeof(FlowStorage)) {
+    const std::size_t bytes = NextGrowthBytes(blocks_.empty() ? 0 : blocks_.back().size(),
+                                              kFirstBlockBytes, kMaxBlockBytes);
     blocks_.emplace_back(bytes);
-    flows_in_last_block_ = bytes / sizeof(FlowStorage);
     used_in_last_block_ = 0;
   }
   return static_cast<FlowStorage*>(blocks_.back().get()) + used_in_last_block_++;

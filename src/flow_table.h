@@ -87,9 +87,8 @@ class FlowTable {
   LargeVector<Slot> slots_;  // a power of two in size, at most half full
   std::size_t size_ = 0;
   std::vector<LargeBlock> blocks_;
-  std::size_t flows_in_last_block_ = 0;  // what the last block holds
-  std::size_t used_in_last_block_ = 0;
-  std::vector<void*> free_storage_;  // storage of removed flows, for reuse
+  std::size_t used_in_last_block_ = 0;  // flows made in the last block
+  std::vector<void*> free_storage_;     // storage of removed flows, for reuse
   Flow* idle_head_ = nullptr;
   Flow* idle_tail_ = nullptr;
   std::uint64_t next_flow_id_ = 0;

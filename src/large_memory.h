@@ -42,6 +42,13 @@ struct LargeAllocator {
 template <class T>
 using LargeVector = std::vector<T, LargeAllocator<T>>;
 
+// The size of the next region of a growing pool: `first` at first, then twice the last, up to
+// `max`. (Doubling keeps the number of regions small; the cap keeps the last one from being
+// much more than is needed.)
+inline std::size_t NextGrowthBytes(std::size_t last, std::size_t first, std::size_t max) {
+  return last == 0 ? first : (last >= max / 2 ? max : 2 * last);
+}
+
 // Owns one region from AllocateLarge (uninitialized bytes).
 class LargeBlock {
  public:
@@ -62,6 +69,44 @@ class LargeBlock {
  private:
   void* memory_;
   std::size_t bytes_;
+};
+
+// A sequence that only grows at the end and never moves its elements: they live in chunks of
+// two huge pages. Growing a vector of a million entries copies every entry about once and
+// touches twice the memory it ends with; this copies nothing.
+template <class T>
+class ChunkedArray {
+ public:
+  static constexpr std::size_t kChunkBytes = 2 * kLargeMemoryThreshold;
+  static_assert(sizeof(T) <= kChunkBytes / 64, "for small elements");
+  static constexpr std::size_t kPerChunk = kChunkBytes / sizeof(T);
+
+  ChunkedArray() = default;
+  ~ChunkedArray() {
+    for (std::size_t i = size_; i > 0; --i) (*this)[i - 1].~T();
+  }
+  ChunkedArray(const ChunkedArray&) = delete;
+  ChunkedArray& operator=(const ChunkedArray&) = delete;
+
+  std::size_t size() const { return size_; }
+  T& operator[](std::size_t i) {
+    return static_cast<T*>(chunks_[i / kPerChunk].get())[i % kPerChunk];
+  }
+  const T& operator[](std::size_t i) const {
+    return static_cast<const T*>(chunks_[i / kPerChunk].get())[i % kPerChunk];
+  }
+  // Appends a value-initialized element.
+  T& emplace_back() {
+    if (size_ == chunks_.size() * kPerChunk) chunks_.emplace_back(kChunkBytes);
+    T* slot = static_cast<T*>(chunks_.back().get()) + size_ % kPerChunk;
+    ::new (static_cast<void*>(slot)) T();
+    ++size_;
+    return *slot;
+  }
+
+ private:
+  std::vector<LargeBlock> chunks_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace tcpflow

@@ -1,11 +1,13 @@
 // large_memory_test.cpp: big requests are 2 MiB-aligned mappings that hold every byte written;
-// small ones come from the heap; containers on LargeAllocator keep their contents as they grow.
+// small ones come from the heap; containers on LargeAllocator keep their contents as they grow,
+// and a ChunkedArray never moves an element.
 #include "large_memory.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 namespace tcpflow {
 namespace {
@@ -54,6 +56,50 @@ TEST(LargeMemoryTest, VectorsGrowAcrossTheThresholdIntact) {
   values.resize(10);
   values.shrink_to_fit();
   EXPECT_EQ(values[9], 28u);
+}
+
+struct Counted {
+  Counted() { ++alive; }
+  ~Counted() { --alive; }
+  Counted(const Counted&) = delete;
+  Counted& operator=(const Counted&) = delete;
+  static inline int alive = 0;
+  std::uint64_t value = 7;  // value-initialized on emplace_back
+  std::uint8_t padding[40] = {};
+};
+
+TEST(LargeMemoryTest, ChunkedArrayKeepsElementsInPlaceAcrossChunks) {
+  const std::size_t count = 3 * ChunkedArray<Counted>::kPerChunk + 5;
+  {
+    ChunkedArray<Counted> array;
+    std::vector<Counted*> addresses;
+    for (std::size_t i = 0; i < count; ++i) {
+      Counted& c = array.emplace_back();
+      EXPECT_EQ(c.value, 7u);
+      c.value = i * 11;
+      addresses.push_back(&c);
+    }
+    ASSERT_EQ(array.size(), count);
+    EXPECT_EQ(Counted::alive, static_cast<int>(count));
+    for (std::size_t i = 0; i < count; ++i) {
+      ASSERT_EQ(&array[i], addresses[i]) << "element " << i << " moved";
+      ASSERT_EQ(array[i].value, i * 11) << i;
+    }
+    const ChunkedArray<Counted>& view = array;
+    EXPECT_EQ(view[count - 1].value, (count - 1) * 11);
+  }
+  EXPECT_EQ(Counted::alive, 0) << "every element is destroyed with the array";
+}
+
+TEST(LargeMemoryTest, GrowthDoublesFromTheFirstSizeUpToTheMaximum) {
+  EXPECT_EQ(NextGrowthBytes(0, 64, 1024), 64u);
+  EXPECT_EQ(NextGrowthBytes(64, 64, 1024), 128u);
+  EXPECT_EQ(NextGrowthBytes(384, 64, 1024), 768u);
+  EXPECT_EQ(NextGrowthBytes(512, 64, 1024), 1024u);
+  EXPECT_EQ(NextGrowthBytes(768, 64, 1024), 1024u) << "capped, not doubled past the maximum";
+  EXPECT_EQ(NextGrowthBytes(1024, 64, 1024), 1024u);
+  // A region bigger than the maximum (one oversized block) is followed by the maximum.
+  EXPECT_EQ(NextGrowthBytes(4096, 64, 1024), 1024u);
 }
 
 TEST(LargeMemoryTest, ImpossibleSizesThrow) {
