@@ -149,12 +149,11 @@ class AsyncOutputFs final : public OutputFs {
     LargeVector<std::uint64_t> slots_;          // 0 is empty; a hash of 0 is kept as 1
     std::size_t size_ = 0;
   };
-  // What the packet thread keeps for each open handle.
-  // (Kept small: with a million live flows there are a million of them.)
+  // What the packet thread keeps for each open handle (small: a million live flows have a
+  // million of them).
   struct FileState {
     bool open = false;
-    bool create_held = false;  // the file's create is not queued yet (it goes just before the
-                               // first write)
+    bool create_held = false;  // the create is not queued yet (it goes with the first write)
     Op::Kind create_kind = Op::Kind::kCreateExclusive;
     std::uint8_t next_class = 0;       // the smallest class of the chain's next block
     std::string create_path;           // while create_held
