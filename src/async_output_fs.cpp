@@ -260,6 +260,10 @@ void AsyncOutputFs::Handover(Writer& writer) {
   writer.outbox_bytes = 0;
   writer.wake.notify_one();
   for (const Op& op : spent) RecycleBlocks(op.blocks);
+  // The spent operations' vector takes the next batch, so that no outbox grows from nothing
+  // (a malloc at each doubling, every batch).
+  spent.clear();
+  if (spent.capacity() > writer.outbox.capacity()) writer.outbox.swap(spent);
 }
 
 void AsyncOutputFs::QueuePending(FileId id) {

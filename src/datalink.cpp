@@ -46,7 +46,6 @@ constexpr std::uint8_t kPppoeCodeSession = 0x00;
 
 // 802.11 MAC header (IEEE 802.11-2020 9.2.4 and 9.3.2.1). Frame control byte 0: protocol version
 // (2 bits), type (2), subtype (4); byte 1: flags.
-constexpr std::size_t kWifiHeaderSize = 24;  // FC, duration, 3 addresses, sequence control
 constexpr std::size_t kMacSize = 6;
 constexpr std::size_t kWifiHtControlSize = 4;
 constexpr std::size_t kFcsSize = 4;

@@ -99,4 +99,20 @@ PcapFileReader::Status PcapFileReader::Next(PcapRecord* out) {
   return Status::kPacket;
 }
 
+Bytes PcapFileReader::Ahead(std::size_t k) const {
+  if (handed_over_) return {};
+  std::size_t at = 0;
+  for (;;) {
+    if (in_.available() - at < kRecordHeaderBytes) return {};
+    const std::uint32_t caplen = Field(in_.Peek(at, kRecordHeaderBytes), 8);
+    if (caplen == 0 || caplen > header_.snaplen ||
+        in_.available() - at - kRecordHeaderBytes < caplen) {
+      return {};
+    }
+    if (k == 0) return in_.Peek(at + kRecordHeaderBytes, caplen);
+    --k;
+    at += kRecordHeaderBytes + caplen;
+  }
+}
+
 }  // namespace tcpflow

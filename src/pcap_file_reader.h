@@ -60,6 +60,10 @@ class PcapFileReader {
   // note says, and every later call returns it too; kInterrupted when a signal cut a read short
   // (call again to read on).
   Status Next(PcapRecord* out);
+  // The captured bytes of the record `k` records past the next one Next() hands out (k = 0: that
+  // one), or an empty view when it is not wholly in the read buffer yet. A hint for looking
+  // ahead: valid until the next call on the reader, and not checked as Next() checks it.
+  Bytes Ahead(std::size_t k) const;
   // The stream offset (counting the file header) of the next record.
   std::uint64_t offset() const { return in_.offset(); }
   // The bytes read from the stream past the last record handed out.

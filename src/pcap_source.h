@@ -83,6 +83,10 @@ class PcapSource {
   // truncated file, a broken pcapng block, corrupt compressed data, or, at the end of a file,
   // damaged records that were got over: see the design note).
   Status Next(RawPacket* out);
+  // The frame `k` packets past the one the next Next() hands out (k = 0: that one), when it is
+  // already read (our classic pcap reader's buffer), in link_type(); empty otherwise. A hint
+  // for looking ahead only: the filter is not applied, and the view is valid until Next().
+  Bytes Ahead(std::size_t k) const { return classic_ != nullptr ? classic_->Ahead(k) : Bytes(); }
   // Makes a blocking Next() return kEnd soon (safe from a signal handler's flag check path).
   void BreakLoop();
 

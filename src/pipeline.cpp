@@ -256,6 +256,23 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
   }
 }
 
+void PacketProcessor::LookAhead(int link_type, Bytes frame) {
+  if (ahead_hash_) table_.PrefetchFlow(*ahead_hash_);
+  ahead_hash_.reset();
+  LinkLayer link;
+  IpLayer ip;
+  TcpLayer tcp;
+  if (frame.empty() || !DecodeLink(link_type, frame, link, lookahead_anomalies_) ||
+      !DecodeIp(link.network, link.ethertype, ip, lookahead_anomalies_) || ip.is_fragment ||
+      ip.protocol != kIpProtoTcp || !DecodeTcp(ip.payload, tcp, lookahead_anomalies_)) {
+    return;
+  }
+  const std::uint64_t hash =
+      table_.HashOf(FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan});
+  table_.PrefetchSlot(hash);
+  ahead_hash_ = hash;
+}
+
 void PacketProcessor::Finish(ReportTotals* totals) {
   totals->flow_map_size = table_.size();
   totals->max_open_flows = table_.peak_size();
@@ -349,6 +366,9 @@ bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOu
     }
     ++packets;
     if (progress && packets % 4096 == 0) draw_progress();
+    // The packet after next, when it is already read: its slot and the next one's flow load
+    // while this one is handled.
+    context.pipeline.LookAhead(source.link_type(), source.Ahead(1));
     const bool tcp = context.pipeline.HandlePacket(packet.link_type, packet, finish_only);
     if (!tcp && context.unprocessed != nullptr &&
         !context.unprocessed->WriteIfLinkType(packet.link_type, packet.ts, packet.wire_len,

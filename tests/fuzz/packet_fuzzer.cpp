@@ -2,10 +2,12 @@
 // demux → reassembly → flow files and report, with the file system in memory.
 //
 // Input format: see fuzz_input.h (a short tail is one last frame). Frames get increasing
-// timestamps, so idle timeouts and flow splits are reachable.
+// timestamps, so idle timeouts and flow splits are reachable. Each frame is also looked ahead
+// at (PacketProcessor::LookAhead) two frames before it is handled, as the capture loop does.
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
+#include <vector>
 
 #include "config.h"
 #include "dfxml_writer.h"
@@ -41,8 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   report.WriteHeader(header);
   {
     PacketProcessor processor(config, fs, *name_template, &report);
+    // The frames first, so that each is looked ahead at two frames early, as a capture is.
+    std::vector<Bytes> frames;
     std::size_t pos = 1;
-    std::int64_t sec = 1600000000;
     while (pos < size) {
       std::size_t len = size - pos;
       if (len >= 2) {
@@ -53,13 +56,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         pos = size;
         len = 0;
       }
+      frames.emplace_back(data + pos, len);
+      pos += len;
+    }
+    std::int64_t sec = 1600000000;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      processor.LookAhead(link_type, i + 2 < frames.size() ? frames[i + 2] : Bytes());
       RawPacket packet;
       packet.ts = Timeval{sec, 0};
       sec += 7;
-      packet.data = Bytes(data + pos, len);
-      packet.wire_len = static_cast<std::uint32_t>(len);
+      packet.data = frames[i];
+      packet.wire_len = static_cast<std::uint32_t>(frames[i].size());
       processor.HandlePacket(link_type, packet, false);
-      pos += len;
     }
     ReportTotals totals;
     processor.Finish(&totals);

@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <tuple>
+#include <vector>
 
 namespace tcpflow {
 namespace {
@@ -31,6 +32,23 @@ TEST_F(FlowTableTest, FindsOnlyExactKeys) {
   EXPECT_EQ(table_.Find(Key(2, 1000)), nullptr);
   EXPECT_EQ(table_.Find(Key(1, 1000, 5)), nullptr) << "VLAN is part of the key";
   EXPECT_EQ(table_.Find(Key(1, 1000).Reversed()), nullptr);
+}
+
+// Prefetching is a hint: on keys present or not, it changes nothing a lookup sees.
+TEST_F(FlowTableTest, PrefetchingChangesNothing) {
+  std::vector<Flow*> flows;
+  for (std::uint16_t port = 0; port < 600; ++port) flows.push_back(table_.Create(Key(1, port)));
+  EXPECT_EQ(table_.HashOf(Key(1, 5)), table_.HashOf(Key(1, 5)));
+  EXPECT_NE(table_.HashOf(Key(1, 5)), table_.HashOf(Key(1, 5).Reversed()));
+  for (std::uint16_t port = 0; port < 1200; ++port) {
+    table_.PrefetchSlot(table_.HashOf(Key(1, port)));
+    table_.PrefetchFlow(table_.HashOf(Key(1, port)));
+  }
+  EXPECT_EQ(table_.size(), 600u);
+  EXPECT_EQ(table_.Oldest(), flows.front());
+  for (std::uint16_t port = 0; port < 1200; ++port) {
+    EXPECT_EQ(table_.Find(Key(1, port)), port < 600 ? flows[port] : nullptr) << port;
+  }
 }
 
 TEST_F(FlowTableTest, IdsCountEveryFlowAndSessionsPairDirections) {

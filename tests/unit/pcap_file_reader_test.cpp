@@ -228,6 +228,42 @@ TEST(PcapFileReaderTest, RecordsInEveryVariantAndReadSize) {
   }
 }
 
+// Ahead(k) shows the frames of the records after the next one where they lie in the buffer,
+// and nothing for a record not wholly read yet or one Next() would not hand out.
+TEST(PcapFileReaderTest, AheadShowsBufferedRecordsWithoutConsumingThem) {
+  testing::PcapWriter w({.snaplen = 100});
+  for (std::uint8_t i = 0; i < 4; ++i) w.Add(1, 0, Frame(10 + i, i), 10 + i);
+  w.Add(1, 0, Frame(100, 9), 100);
+  const ByteVec& file = w.bytes();
+  const std::optional<PcapFileHeader> header = PcapFileReader::ParseHeader(file);
+  ASSERT_TRUE(header.has_value());
+  MemorySource source(ByteVec(file.begin() + PcapFileHeader::kBytes, file.end()), 1 << 20);
+  PcapFileReader reader(source, *header);
+  EXPECT_TRUE(reader.Ahead(0).empty());  // nothing read yet
+  PcapRecord record;
+  ASSERT_EQ(reader.Next(&record), PcapFileReader::Status::kPacket);
+  EXPECT_EQ(ByteVec(reader.Ahead(0).begin(), reader.Ahead(0).end()), Frame(11, 1));
+  EXPECT_EQ(ByteVec(reader.Ahead(2).begin(), reader.Ahead(2).end()), Frame(13, 3));
+  EXPECT_EQ(ByteVec(reader.Ahead(3).begin(), reader.Ahead(3).end()), Frame(100, 9));
+  EXPECT_TRUE(reader.Ahead(4).empty());                                      // past the end
+  EXPECT_EQ(ByteVec(record.data.begin(), record.data.end()), Frame(10, 0));  // still valid
+  ASSERT_EQ(reader.Next(&record), PcapFileReader::Status::kPacket);
+  EXPECT_EQ(ByteVec(record.data.begin(), record.data.end()), Frame(11, 1));
+
+  // A record cut short by the end of the stream, or longer than the snapshot length, is not
+  // shown.
+  ByteVec cut(file.begin(), file.end() - 1);
+  ByteVec big = file;
+  big[big.size() - 100 - 8] = 101;  // the last record's captured length, little-endian
+  for (const ByteVec* bytes : {&cut, &big}) {
+    MemorySource s(ByteVec(bytes->begin() + PcapFileHeader::kBytes, bytes->end()), 1 << 20);
+    PcapFileReader r(s, *header);
+    ASSERT_EQ(r.Next(&record), PcapFileReader::Status::kPacket);
+    EXPECT_FALSE(r.Ahead(2).empty());
+    EXPECT_TRUE(r.Ahead(3).empty());
+  }
+}
+
 // Every record the reader cannot vouch for stops it just before that record, with the rest of
 // the stream intact for libpcap.
 TEST(PcapFileReaderTest, HandsOverAtTheFirstRecordItCannotVouchFor) {
