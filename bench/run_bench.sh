@@ -26,7 +26,7 @@
 #   BENCH_DIR           work folder: captures, outputs, records (default $top_builddir/bench/work)
 #   BENCH_SCALING_N     concurrent flows for the scaling test (default "10 1000 100000 1000000";
 #                       empty: no scaling test)
-#   BENCH_SCALING_RUNS  runs per scaling point (default 3; the median counts); the points take
+#   BENCH_SCALING_RUNS  runs per scaling point (default 5; the median counts); the points take
 #                       turns, one run of each per round
 #   BENCH_FS            where runs write: "loop" (each run that writes, on a fresh ext4 file
 #                       system in a sparse image under the work folder, dropped afterwards),
@@ -58,7 +58,7 @@ scale=${BENCH_SCALE:-1}
 read -r -a extra_args <<<"${BENCH_EXTRA_ARGS:-}"
 work=${BENCH_DIR:-$builddir/bench/work}
 read -r -a scaling_n <<<"${BENCH_SCALING_N-10 1000 100000 1000000}"
-scaling_runs=${BENCH_SCALING_RUNS:-3}
+scaling_runs=${BENCH_SCALING_RUNS:-5}
 fs_mode=${BENCH_FS:-auto}
 scaling_ref=${BENCH_SCALING_REF:-0}
 settle_seconds=${BENCH_SETTLE:-60}
@@ -459,7 +459,7 @@ results_block() {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, on $(nproc) CPUs" \
     "(${model:-unknown model}), $(uname -sr)."
   echo "Ours: \`$("$ours" -V 2>&1 | head -n 1)\`; reference: \`$("$ref" -V 2>&1 | head -n 1)\`." \
-    "BENCH_RUNS=$runs, BENCH_SCALE=$scale, BENCH_FS=$fs_mode${BENCH_EXTRA_ARGS:+, BENCH_EXTRA_ARGS=$BENCH_EXTRA_ARGS}."
+    "BENCH_RUNS=$runs, BENCH_SCALING_RUNS=$scaling_runs, BENCH_SCALE=$scale, BENCH_FS=$fs_mode${BENCH_EXTRA_ARGS:+, BENCH_EXTRA_ARGS=$BENCH_EXTRA_ARGS}."
   if [ "${#main_rows[@]}" -gt 0 ]; then
     echo
     echo "| Input | MB | Packets | Files | Ours (s) | Reference (s) | Ours MB/s | Ref. MB/s \

@@ -106,6 +106,7 @@ AsyncOutputFs::AsyncOutputFs(std::size_t max_open, std::size_t writers, PendingB
   pthread_sigmask(SIG_SETMASK, &all, &previous);
   for (std::size_t i = 0; i < count; ++i) {
     auto writer = std::make_unique<Writer>();
+    writer->outbox.reserve(kBatchOps);
     // The budget split as evenly as it goes.
     writer->budget = std::max<std::size_t>(1, max_open / count + (i < max_open % count ? 1 : 0));
     writer->fs = std::make_unique<PosixOutputFs>(writer->budget);
@@ -134,37 +135,35 @@ AsyncOutputFs::~AsyncOutputFs() {
 // ---------------------------------------------------------------- writer threads
 
 void AsyncOutputFs::Run(Writer& writer) {
-  std::vector<Op> batch;
+  std::vector<Batch> batches;
   std::unique_lock<std::mutex> lock(writer.mutex);
   for (;;) {
     writer.wake.wait(lock, [&] { return writer.stop || !writer.queue.empty(); });
     if (writer.queue.empty()) return;  // stop, and nothing left to do
-    batch.swap(writer.queue);
+    batches.swap(writer.queue);
     writer.busy = true;
     lock.unlock();
     std::size_t bytes = 0;
-    for (Op& op : batch) {
-      bytes += CostOf(op);
-      // After a failure nothing more is written: the run is ending with an error.
-      std::string error;
-      if (writer.failed_seq.load(std::memory_order_relaxed) == UINT64_MAX &&
-          !Execute(writer, op, &error)) {
-        writer.failed_seq.store(op.seq, std::memory_order_release);
-        {
-          std::lock_guard<std::mutex> error_lock(error_mutex_);
-          if (first_error_.empty()) first_error_ = error;
+    for (Batch& batch : batches) {
+      for (Op& op : batch) {
+        bytes += CostOf(op);
+        // After a failure nothing more is written: the run is ending with an error.
+        std::string error;
+        if (writer.failed_seq.load(std::memory_order_relaxed) == UINT64_MAX &&
+            !Execute(writer, op, &error)) {
+          writer.failed_seq.store(op.seq, std::memory_order_release);
+          {
+            std::lock_guard<std::mutex> error_lock(error_mutex_);
+            if (first_error_.empty()) first_error_ = error;
+          }
+          failed_.store(true, std::memory_order_release);
         }
-        failed_.store(true, std::memory_order_release);
+        writer.done_seq.store(op.seq, std::memory_order_release);
       }
-      writer.done_seq.store(op.seq, std::memory_order_release);
     }
     lock.lock();
-    if (writer.spent.empty()) {
-      writer.spent.swap(batch);
-    } else {
-      std::move(batch.begin(), batch.end(), std::back_inserter(writer.spent));
-    }
-    batch.clear();
+    for (Batch& batch : batches) writer.spent.push_back(std::move(batch));
+    batches.clear();
     writer.queued_bytes -= bytes;
     writer.busy = false;
     writer.idle.notify_all();
@@ -240,7 +239,6 @@ void AsyncOutputFs::Enqueue(Op op) {
 
 void AsyncOutputFs::Handover(Writer& writer) {
   if (writer.outbox.empty()) return;
-  std::vector<Op> spent;  // freed here, after the lock is released
   {
     std::unique_lock<std::mutex> lock(writer.mutex);
     // Back-pressure: queued bytes stay within their budget (pending bytes have their own).
@@ -248,22 +246,27 @@ void AsyncOutputFs::Handover(Writer& writer) {
       return writer.queued_bytes == 0 ||
              writer.queued_bytes + writer.outbox_bytes <= kQueuedBudgetBytes / writers_.size();
     });
-    if (writer.queue.empty()) {
-      writer.queue.swap(writer.outbox);
-    } else {
-      for (Op& op : writer.outbox) writer.queue.push_back(std::move(op));
-      writer.outbox.clear();
-    }
+    writer.queue.push_back(std::move(writer.outbox));
     writer.queued_bytes += writer.outbox_bytes;
-    spent.swap(writer.spent);
+    writer.returned.swap(writer.spent);
   }
   writer.outbox_bytes = 0;
   writer.wake.notify_one();
-  for (const Op& op : spent) RecycleBlocks(op.blocks);
-  // The spent operations' vector takes the next batch, so that no outbox grows from nothing
-  // (a malloc at each doubling, every batch).
-  spent.clear();
-  if (spent.capacity() > writer.outbox.capacity()) writer.outbox.swap(spent);
+  // The executed batches are emptied here, after the lock is released, and kept for the next
+  // outboxes: a batch's vector is allocated once and goes round.
+  for (Batch& batch : writer.returned) {
+    for (const Op& op : batch) RecycleBlocks(op.blocks);
+    batch.clear();
+    writer.empty_batches.push_back(std::move(batch));
+  }
+  writer.returned.clear();
+  if (writer.empty_batches.empty()) {
+    writer.outbox = Batch();
+    writer.outbox.reserve(kBatchOps);
+  } else {
+    writer.outbox = std::move(writer.empty_batches.back());
+    writer.empty_batches.pop_back();
+  }
 }
 
 void AsyncOutputFs::QueuePending(FileId id) {

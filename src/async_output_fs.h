@@ -113,28 +113,32 @@ class AsyncOutputFs final : public OutputFs {
     Block* blocks = nullptr;        // writes: the bytes, in order
     std::size_t data_capacity = 0;  // writes: the blocks' capacity
   };
+  // Operations handed to a writer together; a batch's vector is reused, never grown.
+  using Batch = std::vector<Op>;
   // One background thread, its queue and the file system it alone touches while running.
   struct Writer {
     std::mutex mutex;
     std::condition_variable wake;  // work arrived, or stop
     std::condition_variable idle;  // the queue drained or bytes were freed
-    std::vector<Op> queue;         // guarded by mutex
-    // Executed operations, handed back so that their memory is freed by the packet thread that
+    std::vector<Batch> queue;      // guarded by mutex
+    // Executed batches, handed back so that their memory is freed by the packet thread that
     // allocated it: a free from another thread would take the allocator's lock of that thread
     // (measured: writers then wait on it for a good part of a run of many small files).
-    std::vector<Op> spent;                              // guarded by mutex
+    std::vector<Batch> spent;                           // guarded by mutex
     std::size_t queued_bytes = 0;                       // guarded by mutex
     bool busy = false;                                  // guarded by mutex: executing a batch
     bool stop = false;                                  // guarded by mutex
     std::atomic<std::uint64_t> done_seq{0};             // every op up to this one has run
     std::atomic<std::uint64_t> failed_seq{UINT64_MAX};  // the first op that failed
     std::unique_ptr<PosixOutputFs> fs;
-    std::size_t budget = 1;        // descriptors it may keep open
-    std::size_t open_files = 0;    // handles open on it (packet thread only)
-    std::vector<Op> outbox;        // operations not handed over yet (packet thread only)
-    std::size_t outbox_bytes = 0;  // (packet thread only)
-    std::vector<FileId> inner;     // our handle -> fs's handle (writer thread only)
-    std::vector<Bytes> pieces;     // a write's blocks (writer thread only)
+    std::size_t budget = 1;            // descriptors it may keep open
+    std::size_t open_files = 0;        // handles open on it (packet thread only)
+    Batch outbox;                      // operations not handed over yet (packet thread only)
+    std::size_t outbox_bytes = 0;      // (packet thread only)
+    std::vector<Batch> returned;       // spent batches taken back (packet thread only)
+    std::vector<Batch> empty_batches;  // emptied, for the next outboxes (packet thread only)
+    std::vector<FileId> inner;         // our handle -> fs's handle (writer thread only)
+    std::vector<Bytes> pieces;         // a write's blocks (writer thread only)
     std::thread thread;
   };
   // A set of 64-bit name hashes: open addressing with linear probing, at most half full, so a

@@ -73,7 +73,9 @@ class LargeBlock {
 
 // A sequence that only grows at the end and never moves its elements: they live in chunks of
 // two huge pages. Growing a vector of a million entries copies every entry about once and
-// touches twice the memory it ends with; this copies nothing.
+// touches twice the memory it ends with; this copies nothing. Unlike the allocator above, even
+// the first element takes a whole chunk: 4 MiB of address space, of which only the huge pages
+// touched count in the resident size.
 template <class T>
 class ChunkedArray {
  public:

@@ -74,6 +74,10 @@ std::int64_t PcapFileReader::Stamp(std::uint32_t field) const {
   return swapped ? std::int64_t{field} : std::int64_t{static_cast<std::int32_t>(field)};
 }
 
+bool PcapFileReader::PlausibleCaplen(std::uint32_t caplen) const {
+  return caplen != 0 && caplen <= header_.snaplen;
+}
+
 PcapFileReader::Status PcapFileReader::Stopped(bool clean_end) {
   if (in_.interrupted()) return Status::kInterrupted;
   if (clean_end) return Status::kEnd;
@@ -85,7 +89,7 @@ PcapFileReader::Status PcapFileReader::Next(PcapRecord* out) {
   if (handed_over_) return Status::kHandOver;
   if (!in_.Ensure(kRecordHeaderBytes)) return Stopped(in_.ended() && in_.available() == 0);
   const std::uint32_t caplen = Field(in_.Peek(0, kRecordHeaderBytes), 8);
-  if (caplen == 0 || caplen > header_.snaplen) return Stopped(false);
+  if (!PlausibleCaplen(caplen)) return Stopped(false);
   if (!in_.Ensure(kRecordHeaderBytes + caplen)) return Stopped(false);
   // Ensure may have moved the bytes: the header is looked at again.
   const Bytes record = in_.Peek(0, kRecordHeaderBytes + caplen);
@@ -105,10 +109,7 @@ Bytes PcapFileReader::Ahead(std::size_t k) const {
   for (;;) {
     if (in_.available() - at < kRecordHeaderBytes) return {};
     const std::uint32_t caplen = Field(in_.Peek(at, kRecordHeaderBytes), 8);
-    if (caplen == 0 || caplen > header_.snaplen ||
-        in_.available() - at - kRecordHeaderBytes < caplen) {
-      return {};
-    }
+    if (!PlausibleCaplen(caplen) || in_.available() - at - kRecordHeaderBytes < caplen) return {};
     if (k == 0) return in_.Peek(at + kRecordHeaderBytes, caplen);
     --k;
     at += kRecordHeaderBytes + caplen;

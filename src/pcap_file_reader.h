@@ -73,6 +73,9 @@ class PcapFileReader {
   std::uint32_t Field(Bytes record_header, std::size_t at) const;
   // A timestamp field as libpcap reads it.
   std::int64_t Stamp(std::uint32_t field) const;
+  // Whether a record's captured length can be a packet's: neither 0 nor above the snapshot
+  // length (anything else means the file is damaged from here on).
+  bool PlausibleCaplen(std::uint32_t caplen) const;
   // Why a record could not be handed out: a signal, the clean end, or a hand-over.
   Status Stopped(bool clean_end);
 

@@ -1,6 +1,7 @@
 // report_sink.cpp: a closed flow's facts as a report entry.
 #include "report_sink.h"
 
+#include <cstddef>
 #include <utility>
 
 namespace tcpflow {
@@ -33,7 +34,7 @@ void ReportSink::OnFlowClose(Flow& flow) {
   flow.extras.clear();
   // The flow file (if any) was closed just before this sink ran: its ticket is the latest.
   const std::uint64_t ticket = flow.output.filename.empty() ? 0 : fs_.LastCloseTicket();
-  if (waiting_.empty() && fs_.CloseDone(ticket) == std::optional<bool>(true)) {
+  if (waiting_head_ == waiting_.size() && fs_.CloseDone(ticket) == std::optional<bool>(true)) {
     writer_.WriteFlow(entry);
     return;
   }
@@ -42,14 +43,19 @@ void ReportSink::OnFlowClose(Flow& flow) {
 }
 
 void ReportSink::WriteReady(bool all) {
-  while (!waiting_.empty()) {
-    auto& [ticket, entry] = waiting_.front();
+  for (; waiting_head_ < waiting_.size(); ++waiting_head_) {
+    auto& [ticket, entry] = waiting_[waiting_head_];
     const std::optional<bool> done = fs_.CloseDone(ticket);
-    if (!done && !all) return;
+    if (!done && !all) break;
     const bool marked = !entry.extras.empty() && entry.extras.front().element == "incomplete";
     if (!done.value_or(false) && !marked) entry.extras.insert(entry.extras.begin(), Incomplete());
     writer_.WriteFlow(entry);
-    waiting_.pop_front();
+  }
+  // Written entries are dropped once they are at least half the vector: each entry is moved
+  // at most about once on average, and the vector keeps its capacity.
+  if (2 * waiting_head_ >= waiting_.size()) {
+    waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(waiting_head_));
+    waiting_head_ = 0;
   }
 }
 

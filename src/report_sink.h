@@ -10,8 +10,8 @@
 #define TCPFLOW_REPORT_SINK_H
 
 #include <cstdint>
-#include <deque>
 #include <utility>
+#include <vector>
 
 #include "dfxml_writer.h"
 #include "output_dir.h"
@@ -34,7 +34,11 @@ class ReportSink final : public StreamSink {
  private:
   ReportWriter& writer_;
   const OutputFs& fs_;
-  std::deque<std::pair<std::uint64_t, ReportFlow>> waiting_;  // close ticket, entry
+  // Entries whose files' closes are not done yet (close ticket, entry), oldest from
+  // waiting_[waiting_head_] on: a vector drained from the front and compacted now and then,
+  // so that a waiting entry costs no allocation (a deque allocates a node every entry or two).
+  std::vector<std::pair<std::uint64_t, ReportFlow>> waiting_;
+  std::size_t waiting_head_ = 0;
 };
 
 }  // namespace tcpflow
