@@ -26,8 +26,9 @@
 #   BENCH_DIR           work folder: captures, outputs, records (default $top_builddir/bench/work)
 #   BENCH_SCALING_N     concurrent flows for the scaling test (default "10 1000 100000 1000000";
 #                       empty: no scaling test)
-#   BENCH_SCALING_RUNS  runs per scaling point (default 5; the median counts); the points take
-#                       turns, one run of each per round
+#   BENCH_SCALING_RUNS  runs of ours per scaling point (default 7; the median counts); the points
+#                       take turns, one run of each per round, each round starting one point later
+#   BENCH_SCALING_FLOOR_RUNS  write floor runs per scaling point, in the first rounds (default 3)
 #   BENCH_FS            where runs write: "loop" (each run that writes, on a fresh ext4 file
 #                       system in a sparse image under the work folder, dropped afterwards),
 #                       "dir" (folders in the work folder), or "auto" (default: loop when
@@ -58,7 +59,8 @@ scale=${BENCH_SCALE:-1}
 read -r -a extra_args <<<"${BENCH_EXTRA_ARGS:-}"
 work=${BENCH_DIR:-$builddir/bench/work}
 read -r -a scaling_n <<<"${BENCH_SCALING_N-10 1000 100000 1000000}"
-scaling_runs=${BENCH_SCALING_RUNS:-5}
+scaling_runs=${BENCH_SCALING_RUNS:-7}
+scaling_floor_runs=${BENCH_SCALING_FLOOR_RUNS:-3}
 fs_mode=${BENCH_FS:-auto}
 scaling_ref=${BENCH_SCALING_REF:-0}
 settle_seconds=${BENCH_SETTLE:-60}
@@ -86,6 +88,10 @@ for tool in "$ours" "$ref" "$gen" "$measure" "$floor_read" "$floor_write"; do
 done
 case $runs in '' | *[!0-9]* | 0) die "BENCH_RUNS must be a positive number" ;; esac
 case $scaling_runs in '' | *[!0-9]* | 0) die "BENCH_SCALING_RUNS must be a positive number" ;; esac
+case $scaling_floor_runs in
+  '' | *[!0-9]* | 0) die "BENCH_SCALING_FLOOR_RUNS must be a positive number" ;;
+esac
+[ "$scaling_floor_runs" -le "$scaling_runs" ] || scaling_floor_runs=$scaling_runs
 case $fs_mode in
   auto)
     fs_mode=dir
@@ -173,6 +179,9 @@ begin_output() {
     rm -f "$image"
     return 1
   }
+  # The loop device reads and writes the image with direct I/O where it can, so the image's
+  # blocks are not kept a second time in the machine's page cache (unchanged where it cannot).
+  losetup --direct-io=on "$(findmnt -n -o SOURCE "$out_base")" 2>/dev/null || true
 }
 end_output() {
   [ "$fs_mode" = loop ] && mountpoint -q "$out_base" || return 0
@@ -390,14 +399,19 @@ bench_scaling() {
     mkdir -p "$work/out/$name"
   done
   # Round by round, each round over every point: the machine's slow drift (its file system,
-  # its memory) then falls on all points alike, not on whichever ran last.
+  # its memory) then falls on all points alike, not on whichever ran last. Each round starts one
+  # point later than the one before, so no point always runs first, or after the same point.
+  local count=${#scaling_n[@]} i steps
   for ((run = 1; run <= scaling_runs; run++)); do
-    for n in "${scaling_n[@]}"; do
+    steps=("${programs[@]}")
+    [ "$run" -le "$scaling_floor_runs" ] && steps+=(write1)
+    for ((i = 0; i < count; i++)); do
+      n=${scaling_n[$(((run - 1 + i) % count))]}
       [ -n "${broken[$n]:-}" ] && continue
       name=scale-$n
       make_input "$name"
       echo "== $name: $input_packets packets, run $run of $scaling_runs" >&2
-      for program in "${programs[@]}" write1; do
+      for program in "${steps[@]}"; do
         scaling_run "$name" "$program" "$run" "$work/out/$name" || {
           failed=1
           broken[$n]=1
@@ -459,7 +473,7 @@ results_block() {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, on $(nproc) CPUs" \
     "(${model:-unknown model}), $(uname -sr)."
   echo "Ours: \`$("$ours" -V 2>&1 | head -n 1)\`; reference: \`$("$ref" -V 2>&1 | head -n 1)\`." \
-    "BENCH_RUNS=$runs, BENCH_SCALING_RUNS=$scaling_runs, BENCH_SCALE=$scale, BENCH_FS=$fs_mode${BENCH_EXTRA_ARGS:+, BENCH_EXTRA_ARGS=$BENCH_EXTRA_ARGS}."
+    "BENCH_RUNS=$runs, BENCH_SCALING_RUNS=$scaling_runs, BENCH_SCALING_FLOOR_RUNS=$scaling_floor_runs, BENCH_SCALE=$scale, BENCH_FS=$fs_mode${BENCH_EXTRA_ARGS:+, BENCH_EXTRA_ARGS=$BENCH_EXTRA_ARGS}."
   if [ "${#main_rows[@]}" -gt 0 ]; then
     echo
     echo "| Input | MB | Packets | Files | Ours (s) | Reference (s) | Ours MB/s | Ref. MB/s \
