@@ -179,9 +179,6 @@ begin_output() {
     rm -f "$image"
     return 1
   }
-  # The loop device reads and writes the image with direct I/O where it can, so the image's
-  # blocks are not kept a second time in the machine's page cache (unchanged where it cannot).
-  losetup --direct-io=on "$(findmnt -n -o SOURCE "$out_base")" 2>/dev/null || true
 }
 end_output() {
   [ "$fs_mode" = loop ] && mountpoint -q "$out_base" || return 0
