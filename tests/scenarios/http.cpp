@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/zlib_compress.h"
 #include "scenarios.h"
 
 namespace tcpflow::testing {
@@ -104,18 +105,8 @@ std::string FakeJpeg(std::size_t size) {
 
 // `data` compressed by zlib with `window_bits` (16 + 15: gzip, 15: zlib).
 std::string Compress(std::string_view data, int window_bits) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, window_bits, 9, Z_DEFAULT_STRATEGY);
-  std::string in(data);
-  std::string out(deflateBound(&z, static_cast<uLong>(in.size())) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(in.data());
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(out.size() - z.avail_out);
-  deflateEnd(&z);
-  return out;
+  const ByteVec out = Deflate(ToBytes(data), {window_bits, 9, 9}).value();
+  return std::string(out.begin(), out.end());
 }
 
 // gzip of `total` zero bytes, compressed piece by piece (the zeros are never held whole).

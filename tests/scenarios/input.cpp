@@ -1,7 +1,6 @@
 // input.cpp: test captures for capture input (see tests/scenarios.h): pcapng with several link
 // types and timestamp resolutions (draft-ietf-opsawg-pcapng), gzip-compressed captures
 // (RFC 1952), and broken ones.
-#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/zlib_compress.h"
 #include "scenarios.h"
 
 namespace tcpflow::testing {
@@ -146,18 +146,7 @@ ByteVec PcapngTsresol() {
 // gzip (RFC 1952) of `data`. With cut_at > 0 only data[0, cut_at) is compressed and the stream
 // is left open after a full flush (byte-aligned, no trailer), for a caller to damage.
 ByteVec Gzip(const ByteVec& data, std::size_t cut_at = 0) {
-  z_stream z{};
-  deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
-  ByteVec in = data;
-  ByteVec out(deflateBound(&z, static_cast<uLong>(in.size())) + 64);
-  z.next_in = in.data();
-  z.avail_in = static_cast<uInt>(cut_at > 0 ? cut_at : in.size());
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, cut_at > 0 ? Z_FULL_FLUSH : Z_FINISH);
-  out.resize(out.size() - z.avail_out);
-  deflateEnd(&z);
-  return out;
+  return Deflate(data, {kGzipWindowBits, 9, 9}, cut_at).value();
 }
 
 ByteVec CoreCapture(std::string_view name) {

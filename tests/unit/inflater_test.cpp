@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "common/pcap_builder.h"
+#include "common/zlib_compress.h"
+
 namespace tcpflow {
 namespace {
 
@@ -37,18 +40,7 @@ std::string SampleText(std::size_t size, std::uint32_t seed = 1) {
 // `data` compressed with the given windowBits (gzip, zlib or raw). With cut_at > 0 only
 // data[0, cut_at) is compressed and the stream is left open after a full flush.
 ByteVec Compress(std::string_view data, int window_bits, std::size_t cut_at = 0) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string in(data);
-  ByteVec out(deflateBound(&z, static_cast<uLong>(in.size())) + 64);
-  z.next_in = reinterpret_cast<Bytef*>(in.data());
-  z.avail_in = static_cast<uInt>(cut_at > 0 ? cut_at : in.size());
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, cut_at > 0 ? Z_FULL_FLUSH : Z_FINISH), cut_at > 0 ? Z_OK : Z_STREAM_END);
-  out.resize(out.size() - z.avail_out);
-  deflateEnd(&z);
-  return out;
+  return testing::Deflate(testing::ToBytes(data), {window_bits, 6, 8}, cut_at).value();
 }
 
 struct Result {

@@ -7,7 +7,6 @@
 #include <pcap/pcap.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +19,7 @@
 
 #include "build_config.h"
 #include "common/pcap_builder.h"
+#include "common/zlib_compress.h"
 #include "decompress.h"
 #ifdef HAVE_LZMA
 #include <lzma.h>
@@ -35,6 +35,8 @@ namespace tcpflow {
 namespace {
 
 using testing::ByteVec;
+using testing::Deflate;
+using testing::kGzipWindowBits;
 
 constexpr int kDltNull = 0;
 constexpr int kDltEthernet = 1;
@@ -286,27 +288,10 @@ void ExpectMixedPackets(const ReadResult& r, std::size_t count = 6) {
   }
 }
 
+// gzip of `data`; with flush_at > 0 only the first flush_at bytes, then a full flush: the
+// stream stops byte-aligned there.
 ByteVec Gzip(const ByteVec& data, std::size_t flush_at = 0) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  ByteVec out(deflateBound(&z, static_cast<uLong>(data.size())) + 64);
-  ByteVec in = data;
-  z.next_in = in.data();
-  z.next_out = out.data();
-  z.avail_out = static_cast<uInt>(out.size());
-  if (flush_at > 0) {
-    // Only the first part, then a full flush: the stream stops byte-aligned there.
-    z.avail_in = static_cast<uInt>(flush_at);
-    EXPECT_EQ(deflate(&z, Z_FULL_FLUSH), Z_OK);
-    out.resize(out.size() - z.avail_out);
-    deflateEnd(&z);
-    return out;
-  }
-  z.avail_in = static_cast<uInt>(in.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(out.size() - z.avail_out);
-  deflateEnd(&z);
-  return out;
+  return Deflate(data, {kGzipWindowBits, 6, 8}, flush_at).value();
 }
 
 // Compresses with the library for `kind`; nullopt when this build lacks it.
