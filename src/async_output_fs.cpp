@@ -413,6 +413,10 @@ void AsyncOutputFs::NoteTaken(const std::string& path) {
   used_names_.Insert(NameHash(path));
 }
 
+void AsyncOutputFs::Prefetch(FileId id) const {
+  if (id < files_.size()) __builtin_prefetch(&files_[id]);
+}
+
 OutputFs::CreateStatus AsyncOutputFs::Create(const std::string& path, Op::Kind kind, FileId* id) {
   if (CheckFailed()) return CreateStatus::kError;
   // Folders are made here and now, so a path that cannot be a file fails at once.

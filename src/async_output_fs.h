@@ -86,6 +86,7 @@ class AsyncOutputFs final : public OutputFs {
   std::optional<bool> CloseDone(std::uint64_t ticket) const override;
   bool Flush() override;
   void NoteTaken(const std::string& path) override;
+  void Prefetch(FileId id) const override;
 
  private:
   // A piece of a file's pending bytes; the pieces of one write are chained.

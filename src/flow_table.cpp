@@ -36,15 +36,19 @@ std::size_t FlowTable::Probe(const FlowKey& key, std::uint64_t hash) const {
   return i;
 }
 
-void FlowTable::PrefetchFlow(std::uint64_t hash) const {
+const Flow* FlowTable::PeekFlow(std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = static_cast<std::size_t>(hash) & mask; slots_[i].flow != nullptr;
        i = (i + 1) & mask) {
-    if (slots_[i].hash != hash) continue;
-    const auto* bytes = reinterpret_cast<const char*>(slots_[i].flow);
-    for (std::size_t line = 0; line < sizeof(Flow); line += 64) __builtin_prefetch(bytes + line);
-    return;
+    if (slots_[i].hash == hash) return slots_[i].flow;
   }
+  return nullptr;
+}
+
+void FlowTable::PrefetchFlow(std::uint64_t hash) const {
+  const auto* bytes = reinterpret_cast<const char*>(PeekFlow(hash));
+  if (bytes == nullptr) return;
+  for (std::size_t line = 0; line < sizeof(Flow); line += 64) __builtin_prefetch(bytes + line);
 }
 
 Flow* FlowTable::Find(const FlowKey& key) {

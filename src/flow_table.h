@@ -55,6 +55,9 @@ class FlowTable {
     __builtin_prefetch(&slots_[static_cast<std::size_t>(hash) & (slots_.size() - 1)]);
   }
   void PrefetchFlow(std::uint64_t hash) const;
+  // The open flow whose slot holds hash h, or nullptr; for hints only (it compares hashes,
+  // not keys). Cheap once PrefetchFlow(h) has run.
+  const Flow* PeekFlow(std::uint64_t hash) const;
   // Marks the flow most recently used.
   void Touch(Flow* flow) {
     if (keep_idle_order_ && idle_tail_ != flow) MoveToTail(flow);

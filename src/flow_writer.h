@@ -34,6 +34,10 @@ class FlowFileWriter final : public StreamSink {
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
   std::size_t files_created() const { return files_created_; }
+  // A hint that data for the flow comes soon: starts loading its file's state.
+  void Prefetch(const Flow& flow) const {
+    if (flow.output.file_id) fs_.Prefetch(*flow.output.file_id);
+  }
 
   // The path prefix put before every name: "" for ".", else "DIR/".
   static std::string PathPrefix(const std::string& outdir);

@@ -67,6 +67,8 @@ class OutputFs {
   // Tells the file system that `path` was made by this run outside it (report.xml): a folder
   // holding only such files still counts as one this run started empty.
   virtual void NoteTaken(const std::string& path) { static_cast<void>(path); }
+  // A hint that a write to `id` comes soon: starts loading what it will touch. Changes nothing.
+  virtual void Prefetch(FileId id) const { static_cast<void>(id); }
 
  protected:
   std::string error_;

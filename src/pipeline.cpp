@@ -257,8 +257,13 @@ bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool 
 }
 
 void PacketProcessor::LookAhead(int link_type, Bytes frame) {
-  if (ahead_hash_) table_.PrefetchFlow(*ahead_hash_);
-  ahead_hash_.reset();
+  // Three stages, one packet apart: the slot, then its flow, then the flow's file state.
+  if (ahead_hash_[0]) {
+    if (const Flow* flow = table_.PeekFlow(*ahead_hash_[0])) writer_.Prefetch(*flow);
+  }
+  if (ahead_hash_[1]) table_.PrefetchFlow(*ahead_hash_[1]);
+  ahead_hash_[0] = ahead_hash_[1];
+  ahead_hash_[1].reset();
   LinkLayer link;
   IpLayer ip;
   TcpLayer tcp;
@@ -270,7 +275,7 @@ void PacketProcessor::LookAhead(int link_type, Bytes frame) {
   const std::uint64_t hash =
       table_.HashOf(FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan});
   table_.PrefetchSlot(hash);
-  ahead_hash_ = hash;
+  ahead_hash_[1] = hash;
 }
 
 void PacketProcessor::Finish(ReportTotals* totals) {
@@ -366,9 +371,9 @@ bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOu
     }
     ++packets;
     if (progress && packets % 4096 == 0) draw_progress();
-    // The packet after next, when it is already read: its slot and the next one's flow load
-    // while this one is handled.
-    context.pipeline.LookAhead(source.link_type(), source.Ahead(1));
+    // The third packet from here, when it is already read: its slot, the next one's flow and
+    // the one after's file state load while this one is handled.
+    context.pipeline.LookAhead(source.link_type(), source.Ahead(2));
     const bool tcp = context.pipeline.HandlePacket(packet.link_type, packet, finish_only);
     if (!tcp && context.unprocessed != nullptr &&
         !context.unprocessed->WriteIfLinkType(packet.link_type, packet.ts, packet.wire_len,

@@ -55,10 +55,11 @@ class PacketProcessor {
   // the packet belongs to TCP (a segment handed to the demux, or a TCP fragment held for
   // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps.
   bool HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
-  // A hint about the frame (of link type `link_type`) that comes two packets after the one about
-  // to be handled, so that memory is loaded before it is needed: starts loading that packet's
-  // flow-table slot, and the flow of the packet given in the call before. Changes nothing that
-  // HandlePacket sees; an empty frame (none known yet) only breaks the chain.
+  // A hint about the frame (of link type `link_type`) that comes three packets after the one
+  // about to be handled, so that memory is loaded before it is needed: starts loading that
+  // packet's flow-table slot, the flow of the packet given in the call before, and the file
+  // state of the flow of the one given two calls before. Changes nothing that HandlePacket sees;
+  // an empty frame (none known yet) only breaks the chain.
   void LookAhead(int link_type, Bytes frame);
   // Closes every flow, ends the scanners, waits for the tcp_cmd commands and fills in the run
   // totals.
@@ -80,8 +81,9 @@ class PacketProcessor {
   OutputFs& fs_;
   bool fs_failed_ = false;  // the file system's final Flush() failed (fs_.error() says why)
   AnomalyCounters anomalies_;
-  AnomalyCounters lookahead_anomalies_;      // counted while looking ahead, never reported
-  std::optional<std::uint64_t> ahead_hash_;  // the flow hash of the last frame looked ahead at
+  AnomalyCounters lookahead_anomalies_;  // counted while looking ahead, never reported
+  // The flow hashes of the last two frames looked ahead at, the older first.
+  std::optional<std::uint64_t> ahead_hash_[2];
   ReassemblyLimits limits_;
   ReassemblyBudget budget_;
   FlowTable table_;

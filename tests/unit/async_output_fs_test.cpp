@@ -573,6 +573,10 @@ TEST(AsyncOutputFsReadTest, ClosedOrUnknownHandlesAreRefused) {
   EXPECT_FALSE(fs.Close(id, nullptr));
   EXPECT_FALSE(fs.WriteAt(999, 0, B("x")));
   EXPECT_FALSE(fs.Close(999, nullptr));
+  // Prefetching is a hint: on any handle, closed or never given out, it touches nothing.
+  fs.Prefetch(id);
+  fs.Prefetch(999);
+  fs.Prefetch(FileId{1} << 31);
   ASSERT_TRUE(fs.Flush()) << fs.error();
   EXPECT_EQ(ReadDisk(dir / "h"), "");
 }

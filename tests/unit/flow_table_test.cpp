@@ -51,6 +51,19 @@ TEST_F(FlowTableTest, PrefetchingChangesNothing) {
   }
 }
 
+// PeekFlow finds open flows by hash (for hints) and nothing once a flow is removed.
+TEST_F(FlowTableTest, PeekFlowFindsOpenFlowsByHash) {
+  std::vector<Flow*> flows;
+  for (std::uint16_t port = 0; port < 600; ++port) flows.push_back(table_.Create(Key(1, port)));
+  for (std::uint16_t port = 0; port < 1200; ++port) {
+    EXPECT_EQ(table_.PeekFlow(table_.HashOf(Key(1, port))), port < 600 ? flows[port] : nullptr)
+        << port;
+  }
+  table_.Remove(flows[7]);
+  EXPECT_EQ(table_.PeekFlow(table_.HashOf(Key(1, 7))), nullptr);
+  EXPECT_EQ(table_.PeekFlow(table_.HashOf(Key(1, 8))), flows[8]);
+}
+
 TEST_F(FlowTableTest, IdsCountEveryFlowAndSessionsPairDirections) {
   Flow* a = table_.Create(Key(1, 1000));
   Flow* b = table_.Create(Key(1, 1000).Reversed());
