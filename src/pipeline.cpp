@@ -371,8 +371,8 @@ bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOu
     }
     ++packets;
     if (progress && packets % 4096 == 0) draw_progress();
-    // The third packet from here, when it is already read: its slot, the next one's flow and
-    // the one after's file state load while this one is handled.
+    // While this packet is handled, the third one after it (when already read) has its slot
+    // loaded, the second its flow and the next one its file state.
     context.pipeline.LookAhead(source.link_type(), source.Ahead(2));
     const bool tcp = context.pipeline.HandlePacket(packet.link_type, packet, finish_only);
     if (!tcp && context.unprocessed != nullptr &&
