@@ -21,10 +21,10 @@ namespace tcpflow {
 
 // What the flow-file writer records about its file.
 struct FlowOutputState {
-  std::string filename;       // path as created (with the -o prefix); empty = no file yet
-  std::uint32_t counter = 0;  // connection counter used in the name (%c)
+  std::string filename;            // path as created (with the -o prefix); empty = no file yet
+  std::uint64_t logical_size = 0;  // highest stream offset written + 1 (ignores -b)
+  std::uint32_t counter = 0;       // connection counter used in the name (%c)
   std::optional<std::uint32_t> file_id;  // OutputFs handle while the file exists
-  std::uint64_t logical_size = 0;        // highest stream offset written + 1 (ignores -b)
   bool incomplete = false;               // closed after a write error: the file may lack bytes
 };
 
@@ -38,11 +38,6 @@ struct Flow {
   std::uint64_t flow_id = 0;     // creation order, from 0 (naming %N %K %M %G)
   std::uint64_t session_id = 0;  // shared by both directions of a connection (%S)
 
-  // Link-layer identity of the first packet.
-  bool has_macs = false;
-  MacAddress src_mac{};
-  MacAddress dst_mac{};
-
   // Times and counters (every packet that reaches the flow).
   Timeval first_seen;
   Timeval last_seen;
@@ -52,15 +47,21 @@ struct Flow {
   std::uint64_t out_of_order_count = 0;  // segments written below the previous segment's end
   std::uint64_t violations = 0;          // SYN with data, data before the ISN
 
-  // TCP state (TcpDemux).
-  std::uint32_t isn = 0;  // stream offset 0 is sequence number isn + 1
+  // TCP state (TcpDemux). The small fields come last, and with the MACs, so that a million
+  // open flows waste no padding.
+  std::uint64_t fin_offset = 0;        // stream offset just after the FIN's data
+  std::uint64_t prev_segment_end = 0;  // end offset of the previous data segment
+  std::uint64_t console_bytes = 0;     // payload bytes printed on the console so far (-c, -b)
+  std::uint32_t isn = 0;               // stream offset 0 is sequence number isn + 1
   std::uint32_t syn_count = 0;
   bool client_to_server = false;  // this direction sent a SYN without ACK
   bool fin_seen = false;
-  std::uint64_t fin_offset = 0;        // stream offset just after the FIN's data
-  std::uint64_t prev_segment_end = 0;  // end offset of the previous data segment
-  bool has_data = false;               // any payload was offered to the reassembler
-  std::uint64_t console_bytes = 0;     // payload bytes printed on the console so far (-c, -b)
+  bool has_data = false;  // any payload was offered to the reassembler
+
+  // Link-layer identity of the first packet.
+  bool has_macs = false;
+  MacAddress src_mac{};
+  MacAddress dst_mac{};
 
   Reassembler reassembler;
   FlowOutputState output;

@@ -26,12 +26,27 @@ Reassembler& Reassembler::operator=(Reassembler&& other) noexcept {
   highest_end_ = other.highest_end_;
   buffered_bytes_ = std::exchange(other.buffered_bytes_, 0);
   disorder_ = std::move(other.disorder_);
-  stats_ = other.stats_;
+  delivered_bytes_ = other.delivered_bytes_;
+  overlap_bytes_ = other.overlap_bytes_;
   return *this;
 }
 
 Reassembler::~Reassembler() {
   budget_->used -= buffered_bytes_;
+}
+
+ReassemblyStats Reassembler::stats() const {
+  ReassemblyStats s;
+  s.delivered_bytes = delivered_bytes_;
+  s.overlap_bytes = overlap_bytes_;
+  if (disorder_ != nullptr) {
+    s.conflict_bytes = disorder_->conflict_bytes;
+    s.out_of_order_segments = disorder_->out_of_order_segments;
+    s.forced_gaps = disorder_->forced_gaps;
+    s.late_fills = disorder_->late_fills;
+    s.dropped_bytes = disorder_->dropped_bytes;
+  }
+  return s;
 }
 
 Reassembler::Disorder& Reassembler::disorder() {
@@ -106,14 +121,14 @@ bool Reassembler::HasHolesBelow(std::uint64_t offset) const {
 void Reassembler::AddBelowFrontier(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
   const std::uint64_t end = offset + data.size();
   if (!HasHoles()) {  // plain retransmission
-    stats_.overlap_bytes += data.size();
+    overlap_bytes_ += data.size();
     if (limits_->overlap_last) sink.OnData(offset, data);
     return;
   }
   HoleMap& holes = disorder_->holes;
   // Bytes of [from, to) that are not in a hole: overlap, rewritten only with overlap_last.
   auto overlap = [&](std::uint64_t from, std::uint64_t to) {
-    stats_.overlap_bytes += to - from;
+    overlap_bytes_ += to - from;
     if (limits_->overlap_last) sink.OnData(from, data.subspan(from - offset, to - from));
   };
   auto it = holes.upper_bound(offset);
@@ -133,7 +148,7 @@ void Reassembler::AddBelowFrontier(std::uint64_t offset, Bytes data, ReassemblyS
     }
     const std::uint64_t fill_end = std::min(hole.end, end);
     sink.OnData(pos, data.subspan(pos - offset, fill_end - pos));
-    stats_.delivered_bytes += fill_end - pos;
+    delivered_bytes_ += fill_end - pos;
     filled = true;
     // Replace the hole by what remains of it on either side of the fill.
     auto next = std::next(it);
@@ -143,7 +158,7 @@ void Reassembler::AddBelowFrontier(std::uint64_t offset, Bytes data, ReassemblyS
     it = next;
     pos = fill_end;
   }
-  if (filled) ++stats_.late_fills;
+  if (filled) ++disorder_->late_fills;
   TrimHoles();  // a split can add one hole
 }
 
@@ -216,7 +231,7 @@ void Reassembler::AddBeyondFrontier(std::uint64_t offset, Bytes data) {
     pos = both_end;
     ++it;
   }
-  if (stored) ++stats_.out_of_order_segments;
+  if (stored) ++disorder_->out_of_order_segments;
 }
 
 void Reassembler::DeliverContiguous(ReassemblySink& sink) {
@@ -233,7 +248,7 @@ void Reassembler::FlushLowest(ReassemblySink& sink, bool forced) {
     sink.OnGap(frontier_, it->first - frontier_);
     TrackHole(frontier_, it->first, disorder_->next_hole_age++);
     TrimHoles();
-    if (forced) ++stats_.forced_gaps;
+    if (forced) ++disorder_->forced_gaps;
     frontier_ = it->first;
   }
   Deliver(it->first, it->second, sink);
@@ -244,7 +259,7 @@ void Reassembler::FlushLowest(ReassemblySink& sink, bool forced) {
 void Reassembler::Deliver(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
   sink.OnData(offset, data);
   frontier_ = offset + data.size();
-  stats_.delivered_bytes += data.size();
+  delivered_bytes_ += data.size();
 }
 
 void Reassembler::StoreBuffered(BufferMap::iterator hint, std::uint64_t offset, Bytes data) {
@@ -260,9 +275,9 @@ void Reassembler::EraseBuffered(BufferMap::iterator it) {
 }
 
 void Reassembler::CountOverlap(Bytes old, Bytes fresh) {
-  stats_.overlap_bytes += fresh.size();
+  overlap_bytes_ += fresh.size();
   for (std::size_t i = 0; i < fresh.size(); ++i) {
-    if (old[i] != fresh[i]) ++stats_.conflict_bytes;
+    if (old[i] != fresh[i]) ++disorder_->conflict_bytes;
   }
 }
 
@@ -281,7 +296,7 @@ void Reassembler::TrimHoles() {
   if (disorder_ == nullptr) return;
   while (disorder_->holes.size() > limits_->max_holes_tracked) {
     auto it = disorder_->holes.find(disorder_->holes_by_age.begin()->second);
-    stats_.dropped_bytes += it->second.end - it->first;
+    disorder_->dropped_bytes += it->second.end - it->first;
     EraseHole(it);
   }
 }

@@ -95,7 +95,7 @@ class Reassembler {
   // True when a tracked hole or an undelivered byte lies below `offset`.
   bool HasHolesBelow(std::uint64_t offset) const;
   std::size_t holes_tracked() const { return disorder_ == nullptr ? 0 : disorder_->holes.size(); }
-  const ReassemblyStats& stats() const { return stats_; }
+  ReassemblyStats stats() const;
 
  private:
   struct Hole {
@@ -138,13 +138,20 @@ class Reassembler {
     HoleMap holes;
     std::set<std::pair<std::uint64_t, std::uint64_t>> holes_by_age;  // (age, start)
     std::uint64_t next_hole_age = 0;
+    // The counters of ReassemblyStats that only disorder moves.
+    std::uint64_t conflict_bytes = 0;
+    std::uint64_t out_of_order_segments = 0;
+    std::uint64_t forced_gaps = 0;
+    std::uint64_t late_fills = 0;
+    std::uint64_t dropped_bytes = 0;
   };
   Disorder& disorder();  // made on first use
   bool HasBuffered() const { return disorder_ != nullptr && !disorder_->buffer.empty(); }
   bool HasHoles() const { return disorder_ != nullptr && !disorder_->holes.empty(); }
 
   std::unique_ptr<Disorder> disorder_;
-  ReassemblyStats stats_;
+  std::uint64_t delivered_bytes_ = 0;
+  std::uint64_t overlap_bytes_ = 0;  // plain retransmissions need no Disorder
 };
 
 }  // namespace tcpflow
