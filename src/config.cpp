@@ -2,10 +2,12 @@
 // writes the -h / -hh usage text.
 #include "config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstddef>
 #include <limits>
 #include <optional>
+#include <random>
 #include <system_error>
 
 #include "filename_template.h"
@@ -26,51 +28,6 @@ struct LongOption {
 constexpr LongOption kLongOptions[] = {
     {"chroot", 'z', true},   {"help", 'h', false},    {"relinquish-privileges", 'U', true},
     {"verbose", 'v', false}, {"version", 'V', false},
-};
-
-// Defaults must match the typed fields of a default Config (config_test checks this).
-constexpr KnownSetting kKnownSettings[] = {
-    {"enable_report", "YES", "report",
-     "write the DFXML report; a value not starting with Y, T or 1 turns it off"},
-    {"tdelta", "0", "output", "whole seconds added to every packet timestamp"},
-    {"packet-buffer-timeout", "10", "capture",
-     "live capture: milliseconds libpcap may hold packets before delivery"},
-    {"tcp_timeout", "0", "tcpdemux",
-     "close flows idle for this many seconds (capture time); 0 = never"},
-    {"overlap", "first", "tcpdemux",
-     "retransmitted bytes that differ: keep the first or the last copy"},
-    {"max_ooo_per_flow", "4194304", "tcpdemux",
-     "most out-of-order bytes buffered for one flow direction"},
-    {"max_ooo_total", "268435456", "tcpdemux", "most out-of-order bytes buffered for all flows"},
-    {"max_flows", "100000", "tcpdemux",
-     "most flows (and -K files) open at once; least recently used closed first"},
-    {"frag_timeout", "30", "ip", "seconds (capture time) an incomplete IP datagram is kept"},
-    {"frag_max_datagrams", "4096", "ip", "most IP datagrams being reassembled at once"},
-    {"frag_max_bytes", "67108864", "ip", "most IP fragment bytes held for reassembly"},
-    {"writer_threads", "2", "output",
-     "threads that write flow files (0: written by the packet thread)"},
-    {"shard", "1/1", "tcpdemux", "K/N: process only the connections that hash to shard K of N"},
-    {"tcp_cmd", "", "tcpdemux", "shell command run with the flow file's name when a flow closes"},
-    {"tcp_alert_fd", "-1", "tcpdemux",
-     "file descriptor that receives an open/close line for every flow file"},
-    {"hash", "", "md5", "more digests per flow file, e.g. sha1,sha256 (given alone: only those)"},
-    {"http_max_body", "268435456", "http", "most bytes written for one decompressed HTTP body"},
-    {"http_max_ratio", "1000", "http",
-     "most decompressed bytes per compressed byte of a body (0 = no limit)"},
-    {"http_max_header", "65536", "http", "largest HTTP header block parsed"},
-    {"http_cmd", "", "http", "shell command run with the name of every non-empty HTTP body file"},
-    {"http_alert_fd", "-1", "http",
-     "file descriptor that gets an open/close line for every HTTP body file"},
-    {"netviz_histogram_size", "1000", "netviz", "most addresses kept in each netviz histogram"},
-    {"netviz_histogram_dump", "0", "netviz", "non-zero: print the netviz histograms on stdout"},
-    {"check_fcs", "YES", "wifiviz",
-     "only accept 802.11 frames whose frame check sequence is valid"},
-    {"py_path", "", "python", "directory that holds the Python plugin module"},
-    {"py_module", "", "python", "name of the Python plugin module"},
-    {"py_function", "", "python", "function of that module called with every closed flow"},
-    {"py_max_bytes", "16777216", "python", "most bytes of one flow given to the function"},
-    {"py_max_total_bytes", "268435456", "python",
-     "most bytes held for all flows given to the function"},
 };
 
 std::string Quoted(std::string_view text) {
@@ -123,6 +80,145 @@ bool ParseShard(std::string_view text, std::string_view what, ShardConfig& shard
   shard.index = *index;
   shard.count = *count;
   return true;
+}
+
+// The items of a kChoice / kList row's "a|b|c", as a readable "a, b or c".
+std::string ChoicesText(std::string_view choices) {
+  std::string text;
+  std::size_t start = 0;
+  while (start <= choices.size()) {
+    const std::size_t bar = std::min(choices.find('|', start), choices.size());
+    if (!text.empty()) text += bar == choices.size() ? " or " : ", ";
+    text += choices.substr(start, bar - start);
+    start = bar + 1;
+  }
+  return text;
+}
+
+bool IsChoice(std::string_view choices, std::string_view word) {
+  std::size_t start = 0;
+  while (start <= choices.size()) {
+    const std::size_t bar = std::min(choices.find('|', start), choices.size());
+    if (choices.substr(start, bar - start) == word) return true;
+    start = bar + 1;
+  }
+  return false;
+}
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Checks `text` against the row's type and range; on failure returns nullopt with a one-line
+// `error` that names the setting and says what it accepts.
+std::optional<SettingValue> ParseSettingValue(const SettingInfo& setting, std::string_view text,
+                                              std::string& error) {
+  const std::string what = "-S " + std::string(setting.name);
+  SettingValue value;
+  value.text = text;
+  switch (setting.type) {
+    case SettingType::kInteger:
+      if (setting.min < 0 && text.starts_with('-')) {
+        const auto parsed = ParseInteger<std::int64_t>(
+            text, what, setting.min, static_cast<std::int64_t>(setting.max), error);
+        if (!parsed) return std::nullopt;
+        value.signed_number = *parsed;
+      } else {
+        const auto lowest = static_cast<std::uint64_t>(std::max<std::int64_t>(setting.min, 0));
+        const auto parsed = ParseInteger<std::uint64_t>(text, what, lowest, setting.max, error);
+        if (!parsed) {
+          // Name the whole range, negative part included.
+          if (setting.min < 0 && error.find("out of range") != std::string::npos) {
+            error = "value " + Quoted(text) + " for " + what + " is out of range (" +
+                    std::to_string(setting.min) + " to " + std::to_string(setting.max) + ")";
+          } else if (setting.min < 0) {
+            error = "invalid value " + Quoted(text) + " for " + what + ": expected an integer";
+          }
+          return std::nullopt;
+        }
+        value.number = *parsed;
+        value.signed_number = static_cast<std::int64_t>(*parsed);
+      }
+      return value;
+    case SettingType::kBoolean:
+      value.flag =
+          !text.empty() && std::string_view("YyTt1").find(text[0]) != std::string_view::npos;
+      return value;
+    case SettingType::kText: return value;
+    case SettingType::kChoice:
+      if (!IsChoice(setting.choices, text)) {
+        error = "invalid value " + Quoted(text) + " for " + what + ": expected " +
+                ChoicesText(setting.choices);
+        return std::nullopt;
+      }
+      return value;
+    case SettingType::kList: {
+      std::string_view rest = text;
+      while (true) {
+        const std::size_t comma = rest.find(',');
+        const std::string item = Lower(rest.substr(0, comma));
+        if (!item.empty()) {
+          if (!IsChoice(setting.choices, item)) {
+            error = "invalid value " + Quoted(item) + " in " + what +
+                    ": expected a comma-separated list of " + ChoicesText(setting.choices);
+            return std::nullopt;
+          }
+          if (std::find(value.items.begin(), value.items.end(), item) == value.items.end()) {
+            value.items.push_back(item);
+          }
+        }
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+      return value;
+    }
+    case SettingType::kShard: {
+      ShardConfig shard;
+      if (!ParseShard(text, what, shard, error)) return std::nullopt;
+      value.number = shard.index;
+      value.count = shard.count;
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+// Edit distance between `a` and `b` (insertions, deletions, substitutions, adjacent swaps).
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t substitute = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitute});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        current[j] = std::min(current[j], before[j - 2] + 1);
+      }
+    }
+    before.swap(previous);
+    previous.swap(current);
+  }
+  return previous[b.size()];
+}
+
+// The known setting closest to a name that is not one, or "" when none is close (at most a
+// third of the name's letters differ).
+std::string_view ClosestSettingName(std::string_view name) {
+  std::string_view best;
+  std::size_t best_distance = std::max<std::size_t>(1, name.size() / 3) + 1;
+  for (const SettingInfo& setting : kSettings) {
+    const std::size_t distance = EditDistance(Lower(name), setting.name);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = setting.name;
+    }
+  }
+  return best;
 }
 
 // One run over argv. Edits the Config it is given; collects operands until Finish().
@@ -318,7 +414,7 @@ class Parser {
     }
   }
 
-  // -S name=value: stored as given; known names also set their typed field.
+  // -S name=value: the row of `name` checks the value and stores it in its typed field.
   bool ApplySetting(std::string_view argument) {
     const std::size_t equals = argument.find('=');
     if (equals == 0 || equals == std::string_view::npos ||
@@ -326,61 +422,18 @@ class Parser {
       return Fail("invalid -S setting " + Quoted(argument) + ": expected name=value");
     }
     const std::string_view name = argument.substr(0, equals);
-    const std::string_view value = argument.substr(equals + 1);
-    const std::string what = "-S " + std::string(name);
-    std::string error;
-    if (name == "enable_report") {
-      config_.report.enabled =
-          !value.empty() && std::string_view("YyTt1").find(value[0]) != std::string_view::npos;
-    } else if (name == "tdelta") {
-      const auto parsed = ParseInteger<std::int64_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.output.tdelta = *parsed;
-    } else if (name == "packet-buffer-timeout") {
-      const auto parsed = ParseInteger<int>(value, what, 0, std::numeric_limits<int>::max(), error);
-      if (!parsed) return Fail(error);
-      config_.input.packet_buffer_timeout_ms = *parsed;
-    } else if (name == "tcp_timeout") {
-      const auto parsed = ParseInteger<std::uint32_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.reassembly.tcp_timeout_sec = *parsed;
-    } else if (name == "overlap") {
-      if (value != "first" && value != "last") {
-        return Fail("invalid value " + Quoted(value) + " for " + what + ": expected first or last");
-      }
-      config_.reassembly.overlap_last = value == "last";
-    } else if (name == "max_ooo_per_flow") {
-      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.reassembly.max_buffered_per_flow = *parsed;
-    } else if (name == "max_ooo_total") {
-      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.reassembly.max_buffered_total = *parsed;
-    } else if (name == "max_flows") {
-      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.reassembly.max_flows = *parsed;
-    } else if (name == "writer_threads") {
-      const auto parsed = ParseInteger<std::uint32_t>(value, what, 0, 8, error);
-      if (!parsed) return Fail(error);
-      config_.output.writer_threads = *parsed;
-    } else if (name == "shard") {
-      if (!ParseShard(value, what, config_.shard, error)) return Fail(error);
-    } else if (name == "frag_timeout") {
-      const auto parsed = ParseInteger<std::uint32_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.ip.fragment_timeout_sec = *parsed;
-    } else if (name == "frag_max_datagrams") {
-      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.ip.max_fragment_datagrams = *parsed;
-    } else if (name == "frag_max_bytes") {
-      const auto parsed = ParseInteger<std::uint64_t>(value, what, error);
-      if (!parsed) return Fail(error);
-      config_.ip.max_fragment_bytes = *parsed;
+    const SettingInfo* setting = FindSetting(name);
+    if (setting == nullptr) {
+      std::string message = "unknown setting " + Quoted(name) + " for -S";
+      const std::string_view closest = ClosestSettingName(name);
+      if (!closest.empty()) message += " (did you mean " + std::string(closest) + "?)";
+      return Fail(message + "; tcpflow -hh lists every setting");
     }
-    config_.settings.insert_or_assign(std::string(name), std::string(value));
+    std::string error;
+    const std::optional<SettingValue> value =
+        ParseSettingValue(*setting, argument.substr(equals + 1), error);
+    if (!value) return Fail(error);
+    setting->store(config_, *value);
     return true;
   }
 
@@ -408,6 +461,11 @@ class Parser {
     }
     if (config_.mode == RunMode::kRun && chroot_given_ && config_.drop_to_user.empty()) {
       return Fail("-z requires -U");
+    }
+    // Console mode (-c/-C) prints segments instead of storing flows, and writes no report.
+    if (config_.console.enabled) {
+      config_.output.store_output = false;
+      config_.report.enabled = false;
     }
     return true;
   }
@@ -452,8 +510,30 @@ ParseResult ParseCommandLine(int argc, const char* const* argv, Config& out) {
   return result;
 }
 
-std::span<const KnownSetting> KnownSettings() {
-  return kKnownSettings;
+const SettingInfo* FindSetting(std::string_view name) {
+  for (const SettingInfo& setting : kSettings) {
+    if (setting.name == name) return &setting;
+  }
+  return nullptr;
+}
+
+std::uint64_t DeriveSeed(std::uint64_t run_seed, SeedUse use) {
+  // splitmix64's finaliser over the run's seed and the use.
+  std::uint64_t z = run_seed + 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(use);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t RunSeed(const Config& config) {
+  if (config.seed != 0) return config.seed;
+  std::random_device random;
+  const std::uint64_t seed = (std::uint64_t{random()} << 32) ^ random();
+  return seed != 0 ? seed : 1;
+}
+
+bool AnnouncesClosedFiles(const Config& config) {
+  return config.alerts.enabled() || config.scanners.http.alerts.enabled();
 }
 
 std::string UsageText(bool more) {
@@ -520,7 +600,7 @@ std::string UsageText(bool more) {
   if (!more) return text;
 
   text += "\nParameters for -S name=value (shown with their defaults):\n";
-  for (const KnownSetting& setting : kKnownSettings) {
+  for (const SettingInfo& setting : kSettings) {
     text += "  ";
     text += setting.name;
     text += '=';

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <utility>
 
@@ -68,36 +67,6 @@ class SigpipeGuard {
 };
 
 }  // namespace
-
-bool ParseAlertSettings(const std::map<std::string, std::string>& settings,
-                        std::string_view fd_name, std::string_view command_name,
-                        FlowAlertConfig* out, std::string* error) {
-  FlowAlertConfig parsed = *out;
-  parsed.alert_fd = -1;
-  parsed.command.clear();
-  if (auto it = settings.find(std::string(fd_name)); it != settings.end()) {
-    const std::string& text = it->second;
-    int fd = 0;
-    const char* end = text.data() + text.size();
-    const auto [stop, code] = std::from_chars(text.data(), end, fd);
-    if (text.empty() || code != std::errc() || stop != end || fd < -1) {
-      *error = "invalid value " + Quoted(text) + " for -S " + std::string(fd_name) +
-               ": expected a file descriptor number, or -1 for none";
-      return false;
-    }
-    parsed.alert_fd = fd;
-  }
-  if (auto it = settings.find(std::string(command_name)); it != settings.end()) {
-    parsed.command = it->second;
-  }
-  *out = std::move(parsed);
-  return true;
-}
-
-bool ParseFlowAlertConfig(const std::map<std::string, std::string>& settings, FlowAlertConfig* out,
-                          std::string* error) {
-  return ParseAlertSettings(settings, "tcp_alert_fd", "tcp_cmd", out, error);
-}
 
 bool CheckAlertFd(int fd, std::string_view fd_name, std::string* error) {
   if (fd < 0) return true;
@@ -272,7 +241,7 @@ void CommandRunner::Run(const std::string& argument) {
 
 // ---- FlowAlerts ----
 
-FlowAlerts::FlowAlerts(const FlowAlertConfig& config) : alerts_(config.alert_fd, "tcp_alert_fd") {
+FlowAlerts::FlowAlerts(const AlertConfig& config) : alerts_(config.alert_fd, "tcp_alert_fd") {
   if (!config.command.empty()) runner_.emplace(config.command, "tcp_cmd", config.max_children);
 }
 

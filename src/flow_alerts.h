@@ -21,36 +21,16 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
+#include "config.h"
 #include "stream_sink.h"
 
 namespace tcpflow {
-
-struct FlowAlertConfig {
-  int alert_fd = -1;              // descriptor for open/close lines; -1 = off
-  std::string command;            // shell command run with each closed file's path; "" = off
-  std::size_t max_children = 10;  // commands running at once (the reference's limit)
-
-  bool enabled() const { return alert_fd >= 0 || !command.empty(); }
-};
-
-// Reads the descriptor setting `fd_name` (an integer >= 0, or -1 for off; absent = off) and the
-// command setting `command_name` (absent or "" = off) from the -S settings into `out`. Returns
-// false with a one-line message in `error` (naming the setting) when the descriptor is not a
-// valid value; `out` is then unchanged. Does not check that the descriptor is open.
-bool ParseAlertSettings(const std::map<std::string, std::string>& settings,
-                        std::string_view fd_name, std::string_view command_name,
-                        FlowAlertConfig* out, std::string* error);
-
-// ParseAlertSettings for "tcp_alert_fd" and "tcp_cmd".
-bool ParseFlowAlertConfig(const std::map<std::string, std::string>& settings, FlowAlertConfig* out,
-                          std::string* error);
 
 // Checks that `fd` (from the setting `fd_name`) is open for writing; true when fd < 0 (off).
 // Call it before the run opens any file of its own: a descriptor number that is not open would
@@ -137,7 +117,7 @@ class CommandRunner {
 
 class FlowAlerts final : public StreamSink {
  public:
-  explicit FlowAlerts(const FlowAlertConfig& config);
+  explicit FlowAlerts(const AlertConfig& config);
 
   void OnFlowOpen(Flow&) override {}
   // The first time the flow has a file: "open\t<path>\n".

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <random>
 
 #include "flow_key.h"
 
@@ -28,8 +27,9 @@ std::size_t IpDefragmenter::KeyHash::operator()(const Key& k) const {
   return static_cast<std::size_t>(HashFlowKey(packed, seed));
 }
 
-IpDefragmenter::IpDefragmenter(const DefragLimits& limits, AnomalyCounters& anomalies)
-    : limits_(limits), anomalies_(anomalies), index_(64, KeyHash{std::random_device{}()}) {}
+IpDefragmenter::IpDefragmenter(const DefragLimits& limits, AnomalyCounters& anomalies,
+                               std::uint64_t seed)
+    : limits_(limits), anomalies_(anomalies), index_(64, KeyHash{seed}) {}
 
 bool IpDefragmenter::Reject(Anomaly a) {
   anomalies_.Count(a);

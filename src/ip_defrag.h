@@ -31,8 +31,9 @@ struct DefragLimits {
 
 class IpDefragmenter {
  public:
-  // Keeps references to both arguments; they must outlive the defragmenter.
-  IpDefragmenter(const DefragLimits& limits, AnomalyCounters& anomalies);
+  // Keeps references to `limits` and `anomalies`; they must outlive the defragmenter. `seed`
+  // seeds the datagram index's hash.
+  IpDefragmenter(const DefragLimits& limits, AnomalyCounters& anomalies, std::uint64_t seed);
   IpDefragmenter(const IpDefragmenter&) = delete;
   IpDefragmenter& operator=(const IpDefragmenter&) = delete;
 

@@ -29,11 +29,7 @@ extern "C" void OnStopSignal(int sig) {
 // Writer threads, unless a program or descriptor is told about each file as it closes (it must
 // find the file complete then), or nothing is written (console mode).
 std::size_t WriterThreads(const tcpflow::Config& config) {
-  if (config.console.enabled) return 0;
-  for (const char* name : {"tcp_cmd", "tcp_alert_fd", "http_cmd", "http_alert_fd"}) {
-    auto it = config.settings.find(name);
-    if (it != config.settings.end() && !it->second.empty() && it->second != "-1") return 0;
-  }
+  if (config.console.enabled || tcpflow::AnnouncesClosedFiles(config)) return 0;
   return config.output.writer_threads;
 }
 
@@ -51,7 +47,7 @@ int main(int argc, char** argv) {
   switch (config.mode) {
     case tcpflow::RunMode::kHelp: std::cout << tcpflow::UsageText(false); return 0;
     case tcpflow::RunMode::kHelpMore:
-      std::cout << tcpflow::UsageText(true) << "\n" << tcpflow::ScannerHelpText();
+      std::cout << tcpflow::UsageText(true) << "\n" << tcpflow::ScannerHelpText(false);
       return 0;
     case tcpflow::RunMode::kHelpScanners: std::cout << tcpflow::ScannerHelpText(); return 0;
     case tcpflow::RunMode::kVersion: std::cout << "TCPFLOW " << PACKAGE_VERSION << "\n"; return 0;

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -125,20 +124,20 @@ Timeval WallClock() {
 
 }  // namespace
 
-PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
+PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, OutputFs& fs,
                                  const FilenameTemplate& name_template, ReportWriter* report,
-                                 const FlowAlertConfig& alerts, ConsoleWriter* console,
-                                 ScannerSet* scanners)
+                                 ConsoleWriter* console, ScannerSet* scanners)
     : config_(config),
       fs_(fs),
       limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
       budget_{config.reassembly.max_buffered_total, 0},
-      table_(std::random_device{}(), limits_, budget_, TcpDemux::IdleOrderFor(config.reassembly)),
+      table_(DeriveSeed(seed, SeedUse::kFlowTable), limits_, budget_,
+             TcpDemux::IdleOrderFor(config.reassembly)),
       writer_(config.output, config.reassembly, name_template, fs),
       demux_(config.reassembly, table_, fanout_, fs, anomalies_),
       defrag_limits_{config.ip.max_fragment_datagrams, config.ip.max_fragment_bytes,
                      config.ip.fragment_timeout_sec},
-      defrag_(defrag_limits_, anomalies_),
+      defrag_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
       scanners_(scanners) {
   fanout_.Add(&writer_);
   if (config.findx) {
@@ -152,11 +151,11 @@ PacketProcessor::PacketProcessor(const Config& config, OutputFs& fs,
   if (config.per_flow_pcap) {
     // -S max_flows bounds the tuples with an open file, as it bounds the flow table.
     flow_pcaps_ = std::make_unique<FlowPcapWriter>(config.output.outdir, name_template, fs,
-                                                   std::random_device{}(), anomalies_,
-                                                   config.reassembly.max_flows);
+                                                   DeriveSeed(seed, SeedUse::kFlowPcaps),
+                                                   anomalies_, config.reassembly.max_flows);
   }
-  if (alerts.enabled()) {
-    alerts_ = std::make_unique<FlowAlerts>(alerts);
+  if (config.alerts.enabled()) {
+    alerts_ = std::make_unique<FlowAlerts>(config.alerts);
     fanout_.Add(alerts_.get());
   }
   if (report != nullptr) {
@@ -422,23 +421,15 @@ bool StartReport(const Config& config, const std::string& path,
 
 }  // namespace
 
-int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
+int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
                 const volatile std::sig_atomic_t* stop) {
-  // Console mode (-c/-C) prints segments instead of storing flows, and writes no report.
-  Config config = given;
-  if (config.console.enabled) {
-    config.output.store_output = false;
-    config.report.enabled = false;
-  }
   std::string error;
   auto name_template = FilenameTemplate::Parse(config.output.filename_template, &error);
   if (!name_template) {
     err << "tcpflow: " << error << "\n";
     return 1;
   }
-  FlowAlertConfig alert_config;
-  if (!ParseFlowAlertConfig(config.settings, &alert_config, &error) ||
-      !CheckAlertFd(alert_config.alert_fd, "tcp_alert_fd", &error)) {
+  if (!CheckAlertFd(config.alerts.alert_fd, "tcp_alert_fd", &error)) {
     err << "tcpflow: " << error << "\n";
     return 1;
   }
@@ -453,7 +444,8 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
   }
 
   ScannerRunInfo run_info{input_names, PACKAGE_VERSION, WallClock().sec};
-  std::unique_ptr<ScannerSet> scanners = ScannerSet::Create(config, fs, run_info, &error);
+  const std::uint64_t seed = RunSeed(config);
+  std::unique_ptr<ScannerSet> scanners = ScannerSet::Create(config, seed, fs, run_info, &error);
   if (!scanners) {
     err << "tcpflow: " << error << "\n";
     return 1;
@@ -484,7 +476,7 @@ int RunPipeline(const Config& given, OutputFs& fs, std::ostream& err,
       return 1;
     }
   }
-  PacketProcessor pipeline(config, fs, *name_template, report.get(), alert_config, console.get(),
+  PacketProcessor pipeline(config, seed, fs, *name_template, report.get(), console.get(),
                            scanners.get());
   bool privileges_dropped = false;
   std::unique_ptr<PcapFileWriter> unprocessed;  // -w

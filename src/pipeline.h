@@ -41,11 +41,11 @@ inline constexpr std::size_t kMaxIpLayers = 8;
 
 class PacketProcessor {
  public:
-  // Everything passed in must outlive the processor. `report` may be null (no report).
-  // `alerts`: -S tcp_alert_fd / tcp_cmd (off by default). `scanners`: the run's scanners
-  // (null = none, tcpdemux on).
-  PacketProcessor(const Config& config, OutputFs& fs, const FilenameTemplate& name_template,
-                  ReportWriter* report, const FlowAlertConfig& alerts = {},
+  // Everything passed in must outlive the processor. `seed` (RunSeed) seeds its hashes.
+  // `report` may be null (no report). `scanners`: the run's scanners (null = none, tcpdemux on).
+  // -S tcp_alert_fd / tcp_cmd come from config.alerts.
+  PacketProcessor(const Config& config, std::uint64_t seed, OutputFs& fs,
+                  const FilenameTemplate& name_template, ReportWriter* report,
                   ConsoleWriter* console = nullptr, ScannerSet* scanners = nullptr);
   ~PacketProcessor();
   PacketProcessor(const PacketProcessor&) = delete;

@@ -10,29 +10,11 @@
 namespace tcpflow {
 namespace {
 
-struct KnownAlgorithm {
-  std::string_view name;  // as -S hash spells it (lower case)
-  std::string_view openssl_name;
-  std::string_view dfxml_type;
-};
-
-constexpr KnownAlgorithm kAlgorithms[] = {
-    {"md5", "md5", "MD5"},
-    {"sha1", "sha1", "SHA1"},
-    {"sha224", "sha224", "SHA224"},
-    {"sha256", "sha256", "SHA256"},
-    {"sha384", "sha384", "SHA384"},
-    {"sha512", "sha512", "SHA512"},
-    {"sha3-256", "sha3-256", "SHA3-256"},
-    {"sha3-512", "sha3-512", "SHA3-512"},
-    {"blake2b512", "blake2b512", "BLAKE2B512"},
-};
-
 constexpr std::array<std::uint8_t, 4096> kZeros{};
 
-std::string Lower(std::string_view text) {
+std::string Upper(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -49,39 +31,26 @@ std::string Hex(const unsigned char* digest, unsigned int size) {
 
 }  // namespace
 
-bool ParseHashScanConfig(const std::map<std::string, std::string>& settings, bool md5_enabled,
-                         std::int64_t max_bytes_per_flow, HashScanConfig* out, std::string* error) {
+HashScanConfig MakeHashScanConfig(const HashSettings& settings, bool md5_enabled,
+                                  std::int64_t max_bytes_per_flow) {
   HashScanConfig config;
   config.max_bytes_per_flow = max_bytes_per_flow;
-  const auto add = [&](std::string_view name) {
-    for (const KnownAlgorithm& known : kAlgorithms) {
-      if (known.name != name) continue;
-      for (const HashAlgorithm& have : config.algorithms) {
-        if (have.openssl_name == known.openssl_name) return true;
-      }
-      config.algorithms.push_back({std::string(known.openssl_name), std::string(known.dfxml_type)});
-      return true;
+  const auto add = [&config](const std::string& name) {
+    for (const HashAlgorithm& have : config.algorithms) {
+      if (have.openssl_name == name) return;
     }
-    return false;
+    config.algorithms.push_back({name, Upper(name)});
   };
   if (md5_enabled) add("md5");
-  if (const auto it = settings.find("hash"); it != settings.end()) {
-    std::string_view list = it->second;
-    while (!list.empty()) {
-      const std::size_t comma = list.find(',');
-      const std::string name = Lower(list.substr(0, comma));
-      if (!name.empty() && !add(name)) {
-        *error = "-S hash: unknown digest '" + name +
-                 "' (known: md5, sha1, sha224, sha256, sha384, sha512, sha3-256, sha3-512, "
-                 "blake2b512)";
-        return false;
-      }
-      if (comma == std::string_view::npos) break;
-      list.remove_prefix(comma + 1);
-    }
-  }
-  *out = std::move(config);
-  return true;
+  for (const std::string& name : settings.digests) add(name);
+  return config;
+}
+
+std::unique_ptr<Scanner> MakeHashScanner(const ScannerContext& context, std::string*) {
+  HashScanConfig config = MakeHashScanConfig(context.config.scanners.hash, context.enabled,
+                                             context.config.reassembly.max_bytes_per_flow);
+  if (config.algorithms.empty()) return nullptr;
+  return std::make_unique<HashScanner>(config, context.fs);
 }
 
 struct HashScanner::FlowDigests {

@@ -33,11 +33,11 @@ struct HashScanConfig {
   std::int64_t max_bytes_per_flow = -1;   // -b
 };
 
-// The algorithms for a run: MD5 when `md5_enabled`, then each name of -S hash (comma-separated,
-// case-insensitive: md5, sha1, sha224, sha256, sha384, sha512, sha3-256, sha3-512, blake2b512),
-// without repeats. Returns false with a one-line message naming the setting for an unknown name.
-bool ParseHashScanConfig(const std::map<std::string, std::string>& settings, bool md5_enabled,
-                         std::int64_t max_bytes_per_flow, HashScanConfig* out, std::string* error);
+// The algorithms for a run: MD5 when `md5_enabled` (-e md5, -FM, -a), then each digest of -S
+// hash (already checked and lower case), without repeats; the report's type is the name in
+// upper case.
+HashScanConfig MakeHashScanConfig(const HashSettings& settings, bool md5_enabled,
+                                  std::int64_t max_bytes_per_flow);
 
 class HashScanner final : public Scanner {
  public:

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <deque>
 #include <optional>
 #include <string_view>
@@ -38,34 +37,29 @@ std::string MessageNumber(std::uint32_t n) {
   return digits;
 }
 
-// Reads a decimal integer >= `min` from settings[name] into *out when the setting is present.
-bool ReadSetting(const std::map<std::string, std::string>& settings, const std::string& name,
-                 std::uint64_t min, std::uint64_t* out, std::string* error) {
-  const auto it = settings.find(name);
-  if (it == settings.end()) return true;
-  const std::string& text = it->second;
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < min) {
-    *error = "-S " + name + ": '" + text + "' is not an integer >= " + std::to_string(min);
-    return false;
-  }
-  *out = value;
-  return true;
-}
-
 }  // namespace
 
-bool ParseHttpScanConfig(const std::map<std::string, std::string>& settings, HttpScanConfig* out,
-                         std::string* error) {
-  HttpScanConfig config = *out;
-  if (!ReadSetting(settings, "http_max_body", 0, &config.inflate.max_output, error) ||
-      !ReadSetting(settings, "http_max_ratio", 0, &config.inflate.max_ratio, error) ||
-      !ReadSetting(settings, "http_max_header", 1, &config.max_header, error)) {
-    return false;
-  }
-  *out = config;
-  return true;
+HttpScanConfig MakeHttpScanConfig(const Config& config) {
+  HttpScanConfig http;
+  http.decompress = !config.no_http_decompress;
+  http.inflate.max_output = config.scanners.http.max_body;
+  http.inflate.max_ratio = config.scanners.http.max_ratio;
+  http.max_header = config.scanners.http.max_header;
+  http.max_bytes_per_flow = config.reassembly.max_bytes_per_flow;
+  return http;
+}
+
+std::unique_ptr<Scanner> MakeHttpScanner(const ScannerContext& context, std::string* error) {
+  if (!context.enabled) return nullptr;
+  const AlertConfig& alerts = context.config.scanners.http.alerts;
+  if (!CheckAlertFd(alerts.alert_fd, "http_alert_fd", error)) return nullptr;
+  return std::make_unique<HttpScanner>(
+      MakeHttpScanConfig(context.config), context.fs, context.anomalies,
+      alerts.alert_fd >= 0 ? std::make_unique<AlertChannel>(alerts.alert_fd, "http_alert_fd")
+                           : nullptr,
+      alerts.command.empty()
+          ? nullptr
+          : std::make_unique<CommandRunner>(alerts.command, "http_cmd", alerts.max_children));
 }
 
 struct HttpScanner::Session {
@@ -252,7 +246,32 @@ HttpScanner::HttpScanner(const HttpScanConfig& config, OutputFs& fs, AnomalyCoun
                          AlertChannel* alerts, CommandRunner* commands)
     : config_(config), fs_(&fs), anomalies_(&anomalies), alerts_(alerts), commands_(commands) {}
 
+HttpScanner::HttpScanner(const HttpScanConfig& config, OutputFs& fs, AnomalyCounters& anomalies,
+                         std::unique_ptr<AlertChannel> alerts,
+                         std::unique_ptr<CommandRunner> commands)
+    : HttpScanner(config, fs, anomalies, alerts.get(), commands.get()) {
+  owned_alerts_ = std::move(alerts);
+  owned_commands_ = std::move(commands);
+}
+
 HttpScanner::~HttpScanner() = default;
+
+bool HttpScanner::OnRunEnd(std::string*) {
+  if (commands_ != nullptr) commands_->WaitAll();
+  return true;
+}
+
+std::vector<std::string> HttpScanner::Warnings() const {
+  std::vector<std::string> warnings;
+  if (alerts_ != nullptr && alerts_->failed()) warnings.push_back(alerts_->error());
+  if (commands_ != nullptr && commands_->stats().failed > 0) {
+    const CommandStats& stats = commands_->stats();
+    warnings.push_back("http_cmd failed for " + std::to_string(stats.failed) + " of " +
+                       std::to_string(stats.succeeded + stats.failed) +
+                       " body files (first: " + commands_->first_failure() + ")");
+  }
+  return warnings;
+}
 
 void HttpScanner::SetError(const std::string& error) {
   if (error_.empty()) error_ = error.empty() ? "http scanner: cannot write a body file" : error;

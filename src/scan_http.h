@@ -21,10 +21,10 @@
 #define TCPFLOW_SCAN_HTTP_H
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "anomaly.h"
 #include "flow_alerts.h"
@@ -41,11 +41,8 @@ struct HttpScanConfig {
   std::int64_t max_bytes_per_flow = -1;  // -b: only the stored part is scanned (negative = all)
 };
 
-// Reads -S http_max_body, http_max_ratio (decimal integers >= 0) and http_max_header (>= 1)
-// into `out`, leaving absent ones as they are. Returns false with a one-line message naming the
-// setting in `error` for a bad value; `out` is then unchanged.
-bool ParseHttpScanConfig(const std::map<std::string, std::string>& settings, HttpScanConfig* out,
-                         std::string* error);
+// The scanner's settings for a run: -S http_max_body, http_max_ratio, http_max_header, -Z, -b.
+HttpScanConfig MakeHttpScanConfig(const Config& config);
 
 class HttpScanner final : public Scanner {
  public:
@@ -53,6 +50,9 @@ class HttpScanner final : public Scanner {
   // and `commands` (http_cmd) may be null (off).
   HttpScanner(const HttpScanConfig& config, OutputFs& fs, AnomalyCounters& anomalies,
               AlertChannel* alerts, CommandRunner* commands);
+  // The same, owning the alert channel and the command runner (either may be null).
+  HttpScanner(const HttpScanConfig& config, OutputFs& fs, AnomalyCounters& anomalies,
+              std::unique_ptr<AlertChannel> alerts, std::unique_ptr<CommandRunner> commands);
   ~HttpScanner() override;
   HttpScanner(const HttpScanner&) = delete;
   HttpScanner& operator=(const HttpScanner&) = delete;
@@ -66,8 +66,12 @@ class HttpScanner final : public Scanner {
 
   // A body file could not be created, written or closed (that body stopped there; scanning went
   // on). error() is the first such failure, one line naming the file.
-  bool failed() const { return !error_.empty(); }
-  const std::string& error() const { return error_; }
+  bool failed() const override { return !error_.empty(); }
+  const std::string& error() const override { return error_; }
+  // Waits for the http_cmd commands still running.
+  bool OnRunEnd(std::string* error) override;
+  // A failed http_alert_fd channel; http_cmd runs that failed.
+  std::vector<std::string> Warnings() const override;
   std::uint64_t bodies_written() const { return bodies_written_; }  // non-empty body files
 
  private:
@@ -87,6 +91,8 @@ class HttpScanner final : public Scanner {
   AnomalyCounters* anomalies_;
   AlertChannel* alerts_;
   CommandRunner* commands_;
+  std::unique_ptr<AlertChannel> owned_alerts_;
+  std::unique_ptr<CommandRunner> owned_commands_;
   std::unordered_map<const Flow*, std::unique_ptr<FlowState>> flows_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
   std::string error_;

@@ -2,9 +2,7 @@
 #include "scan_netviz.h"
 
 #include <algorithm>
-#include <charconv>
 #include <iostream>
-#include <random>
 #include <utility>
 
 namespace tcpflow {
@@ -60,12 +58,6 @@ bool AddressLess(const IpAddress& a, const IpAddress& b) {
   return a.bytes() < b.bytes();
 }
 
-bool ParseDecimal(const std::string& text, std::uint64_t* value) {
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, *value);
-  return ec == std::errc() && ptr == end && !text.empty();
-}
-
 // The `n` busiest ports of `counts` (ties: lower port first), with their colour classes.
 std::vector<std::pair<std::uint16_t, std::uint64_t>> TopPorts(
     const std::vector<std::uint64_t>& counts, std::size_t n) {
@@ -85,26 +77,21 @@ std::vector<std::pair<std::uint16_t, std::uint64_t>> TopPorts(
 
 }  // namespace
 
-bool ParseNetvizConfig(const std::map<std::string, std::string>& settings, NetvizConfig* out,
-                       std::string* error) {
-  if (auto it = settings.find("netviz_histogram_size"); it != settings.end()) {
-    std::uint64_t value = 0;
-    if (!ParseDecimal(it->second, &value) || value == 0 || value > kNetvizMaxHistogramSize) {
-      *error = "netviz_histogram_size: '" + it->second + "' is not an integer from 1 to " +
-               std::to_string(kNetvizMaxHistogramSize);
-      return false;
-    }
-    out->histogram_size = static_cast<std::size_t>(value);
-  }
-  if (auto it = settings.find("netviz_histogram_dump"); it != settings.end()) {
-    std::uint64_t value = 0;
-    if (!ParseDecimal(it->second, &value)) {
-      *error = "netviz_histogram_dump: '" + it->second + "' is not a non-negative integer";
-      return false;
-    }
-    out->histogram_dump = value != 0;
-  }
-  return true;
+std::unique_ptr<Scanner> MakeNetvizScanner(const ScannerContext& context, std::string*) {
+  if (!context.enabled) return nullptr;
+  const Config& config = context.config;
+  NetvizConfig netviz;
+  netviz.pdf_path =
+      (config.output.outdir.empty() || config.output.outdir == "." ? std::string()
+                                                                   : config.output.outdir + "/") +
+      "report.pdf";
+  netviz.version = context.run.version;
+  netviz.inputs = context.run.inputs;
+  netviz.generated_time = context.run.start_time;
+  netviz.histogram_size = config.scanners.netviz.histogram_size;
+  netviz.histogram_dump = config.scanners.netviz.histogram_dump;
+  netviz.seed = context.seed;
+  return std::make_unique<NetvizScanner>(netviz);
 }
 
 // ------------------------------------------------------------------------- NetvizTimeHistogram
@@ -312,8 +299,8 @@ std::vector<NetvizHeavyHitters::Entry> NetvizHeavyHitters::Top(std::size_t n) co
 
 NetvizScanner::NetvizScanner(const NetvizConfig& config)
     : config_(config),
-      src_addrs_(config.histogram_size, std::random_device{}()),
-      dst_addrs_(config.histogram_size, std::random_device{}()),
+      src_addrs_(config.histogram_size, DeriveSeed(config.seed, SeedUse::kNetvizSources)),
+      dst_addrs_(config.histogram_size, DeriveSeed(config.seed, SeedUse::kNetvizDestinations)),
       src_port_bytes_(kPortCount, 0),
       dst_port_bytes_(kPortCount, 0) {}
 

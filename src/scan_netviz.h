@@ -28,7 +28,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -48,16 +47,8 @@ struct NetvizConfig {
   std::size_t histogram_size = 1000;  // -S netviz_histogram_size: address entries kept
   bool histogram_dump = false;        // -S netviz_histogram_dump: print the address tables
   std::int64_t generated_time = 0;    // Unix seconds for "Generated:" (passed in for tests)
+  std::uint64_t seed = 0;             // the run's seed (the address tables' hashes)
 };
-
-// Largest accepted netviz_histogram_size (the address tables are allocated up front).
-inline constexpr std::size_t kNetvizMaxHistogramSize = 1000000;
-
-// Reads netviz_histogram_size (a decimal integer 1..kNetvizMaxHistogramSize) and
-// netviz_histogram_dump (a decimal integer, non-zero = on) from the -S settings into `*out`;
-// other settings are ignored. Returns false with a one-line `*error` for a bad value.
-bool ParseNetvizConfig(const std::map<std::string, std::string>& settings, NetvizConfig* out,
-                       std::string* error);
 
 // Bytes over time at a bounded resolution (see the design note).
 class NetvizTimeHistogram {
@@ -159,6 +150,8 @@ class NetvizScanner final : public Scanner {
  public:
   explicit NetvizScanner(const NetvizConfig& config);
 
+  bool wants_streams() const override { return false; }
+  bool wants_packets() const override { return true; }
   void OnPacket(const PacketSummary& packet) override;
   // Writes the dump (if configured) to stdout and renders the PDF to config.pdf_path.
   bool OnRunEnd(std::string* error) override;

@@ -6,7 +6,6 @@
 #include <Python.h>
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <optional>
 #include <string_view>
@@ -94,46 +93,34 @@ struct PythonScanner::Interpreter {
   PyRef function;
 };
 
-bool ParsePythonScanConfig(const std::map<std::string, std::string>& settings,
-                           PythonScanConfig* out, std::string* error) {
-  auto get = [&settings](const std::string& name) -> std::string {
-    auto it = settings.find(name);
-    return it == settings.end() ? std::string() : it->second;
-  };
-  PythonScanConfig config = *out;
-  config.path = get("py_path");
-  config.module = get("py_module");
-  config.function = get("py_function");
-  if (config.module.empty()) {
+bool MakePythonScanConfig(const Config& config, PythonScanConfig* out, std::string* error) {
+  const PythonSettings& settings = config.scanners.python;
+  if (settings.module.empty()) {
     *error = "python scanner: give the plugin module with -S py_module=NAME";
     return false;
   }
-  if (config.function.empty()) {
+  if (settings.function.empty()) {
     *error = "python scanner: give the function to call with -S py_function=NAME";
     return false;
   }
-  // A positive decimal byte count, when the setting is given.
-  auto parse_bytes = [&settings, error](const std::string& name, std::uint64_t* value) {
-    auto it = settings.find(name);
-    if (it == settings.end()) return true;
-    const std::string& text = it->second;
-    std::uint64_t parsed = 0;
-    const char* end = text.data() + text.size();
-    const auto [stop, code] = std::from_chars(text.data(), end, parsed);
-    if (text.empty() || code != std::errc() || stop != end || parsed == 0) {
-      *error =
-          "python scanner: -S " + name + " needs a positive number of bytes, not '" + text + "'";
-      return false;
-    }
-    *value = parsed;
-    return true;
-  };
-  if (!parse_bytes("py_max_bytes", &config.max_bytes) ||
-      !parse_bytes("py_max_total_bytes", &config.max_total_bytes)) {
-    return false;
-  }
-  *out = std::move(config);
+  out->path = settings.path;
+  out->module = settings.module;
+  out->function = settings.function;
+  out->max_bytes = settings.max_bytes;
+  out->max_total_bytes = settings.max_total_bytes;
+  out->max_bytes_per_flow = config.reassembly.max_bytes_per_flow;
   return true;
+}
+
+std::unique_ptr<Scanner> MakePythonScanner(const ScannerContext& context, std::string* error) {
+  // -a and -e all include python only when a plugin is configured: it has nothing to run
+  // otherwise. Named with -e python / -E python, a missing plugin is an error.
+  if (!context.enabled || (!context.named && context.config.scanners.python.module.empty())) {
+    return nullptr;
+  }
+  PythonScanConfig python;
+  if (!MakePythonScanConfig(context.config, &python, error)) return nullptr;
+  return PythonScanner::Create(python, context.anomalies, error);
 }
 
 std::unique_ptr<PythonScanner> PythonScanner::Create(const PythonScanConfig& config,

@@ -31,7 +31,6 @@
 #define TCPFLOW_SCAN_PYTHON_H
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -55,12 +54,10 @@ struct PythonScanConfig {
   std::int64_t max_bytes_per_flow = -1;  // -b (negative = unlimited); not read from settings
 };
 
-// Reads py_path, py_module, py_function, py_max_bytes and py_max_total_bytes (decimal bytes,
-// > 0) from the -S settings into `out` (other fields untouched). Returns false with a one-line
-// `*error` naming the setting to give when py_module or py_function is missing or empty, or
-// when py_max_bytes or py_max_total_bytes is not a positive number.
-bool ParsePythonScanConfig(const std::map<std::string, std::string>& settings,
-                           PythonScanConfig* out, std::string* error);
+// The scanner's settings for a run (-S py_path, py_module, py_function, py_max_bytes,
+// py_max_total_bytes; -b). Returns false with a one-line `*error` naming the setting to give
+// when py_module or py_function is empty; `out` is then unchanged.
+bool MakePythonScanConfig(const Config& config, PythonScanConfig* out, std::string* error);
 
 class PythonScanner final : public Scanner {
  public:

@@ -1,67 +1,33 @@
-// scanner.cpp: the table of compiled-in scanners and the -e / -E / -x / -a selection rules.
+// scanner.cpp: the -e / -E / -x / -a selection rules over the scanner table (config.h) and -H.
 #include "scanner.h"
 
-#include "build_config.h"
-
 namespace tcpflow {
-namespace {
 
-constexpr std::string_view kNotBuilt = "";
-
-constexpr ScannerInfo kScanners[] = {
-    {ScannerId::kMd5, "md5", false,
-     "MD5 (and -S hash=sha1,sha256) digest of every flow file, in the report", kNotBuilt},
-    {ScannerId::kHttp, "http", false,
-     "HTTP/1.x bodies to <flowfile>-HTTPBODY-NNN[.ext], gzip/deflate inflated", kNotBuilt},
-    {ScannerId::kPython, "python", false,
-     "calls a Python 3 function per closed flow; the result goes in report.xml",
-#if HAVE_PYTHON3
-     kNotBuilt
-#else
-     "built without Python 3 (configure found no python3-embed)"
-#endif
-    },
-    {ScannerId::kNetviz, "netviz", false, "one-page PDF summary of the traffic: report.pdf",
-#if HAVE_CAIRO
-     kNotBuilt
-#else
-     "built without cairo (configure found no cairo)"
-#endif
-    },
-    {ScannerId::kTcpdemux, "tcpdemux", true, "TCP reassembly into flow files (on by default)",
-     kNotBuilt},
-    {ScannerId::kWifiviz, "wifiviz", false, "802.11 SSID summary",
-     "not implemented in this version"},
-};
-
-const ScannerInfo* Find(std::string_view name) {
-  for (const ScannerInfo& info : kScanners) {
-    if (info.name == name) return &info;
+std::size_t ScannerIndex(std::string_view name) {
+  for (std::size_t index = 0; index < kScannerCount; ++index) {
+    if (kScanners[index].name == name) return index;
   }
-  return nullptr;
-}
-
-}  // namespace
-
-std::span<const ScannerInfo> CompiledScanners() {
-  return kScanners;
+  return kScannerCount;
 }
 
 bool SelectScanners(const std::vector<ScannerCommand>& commands, ScannerSelection* out,
                     std::string* error) {
   ScannerSelection selection;
-  for (const ScannerInfo& info : kScanners) selection.set(info.id, info.enabled_by_default);
-  const auto enable = [&](const ScannerInfo& info) {
+  for (std::size_t index = 0; index < kScannerCount; ++index) {
+    selection.set(index, kScanners[index].enabled_by_default);
+  }
+  const auto enable = [&](std::size_t index) {
+    const ScannerInfo& info = kScanners[index];
     if (!info.missing_reason.empty()) {
       *error = "scanner '" + std::string(info.name) + "': " + std::string(info.missing_reason);
       return false;
     }
-    selection.set(info.id, true);
+    selection.set(index, true);
     return true;
   };
   const auto enable_all = [&] {
-    for (const ScannerInfo& info : kScanners) {
-      if (info.missing_reason.empty()) selection.set(info.id, true);
+    for (std::size_t index = 0; index < kScannerCount; ++index) {
+      if (kScanners[index].missing_reason.empty()) selection.set(index, true);
     }
   };
   for (const ScannerCommand& command : commands) {
@@ -70,21 +36,21 @@ bool SelectScanners(const std::vector<ScannerCommand>& commands, ScannerSelectio
       enable_all();
       continue;
     }
-    const ScannerInfo* info = Find(command.name);
-    if (info == nullptr) {
+    const std::size_t index = ScannerIndex(command.name);
+    if (index == kScannerCount) {
       *error = "invalid scanner name '" + command.name + "'";
       return false;
     }
     switch (command.op) {
       case ScannerCommand::Op::kEnable:
-        if (!enable(*info)) return false;
+        if (!enable(index)) return false;
         break;
-      case ScannerCommand::Op::kDisable: selection.set(info->id, false); break;
+      case ScannerCommand::Op::kDisable: selection.set(index, false); break;
       case ScannerCommand::Op::kEnableOnly:
-        for (const ScannerInfo& other : kScanners) {
-          selection.set(other.id, other.id == ScannerId::kTcpdemux);
+        for (std::size_t other = 0; other < kScannerCount; ++other) {
+          selection.set(other, kScanners[other].name == "tcpdemux");
         }
-        if (!enable(*info)) return false;
+        if (!enable(index)) return false;
         break;
       case ScannerCommand::Op::kEnableAll: break;
     }
@@ -93,7 +59,7 @@ bool SelectScanners(const std::vector<ScannerCommand>& commands, ScannerSelectio
   return true;
 }
 
-std::string ScannerHelpText() {
+std::string ScannerHelpText(bool with_settings) {
   std::string text = "Scanners (in the order they see each flow):\n";
   for (const ScannerInfo& info : kScanners) {
     text += "\n  ";
@@ -108,8 +74,8 @@ std::string ScannerHelpText() {
     text += "\n    ";
     text += info.description;
     text += '\n';
-    for (const KnownSetting& setting : KnownSettings()) {
-      if (setting.owner != info.name) continue;
+    for (const SettingInfo& setting : kSettings) {
+      if (!with_settings || setting.owner != info.name) continue;
       std::string left =
           "    -S " + std::string(setting.name) + "=" + std::string(setting.default_value);
       // The help after the name, or on a line of its own when both would pass 80 columns.

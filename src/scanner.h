@@ -20,9 +20,11 @@
 #include <string_view>
 #include <vector>
 
+#include "anomaly.h"
 #include "byte_reader.h"
 #include "config.h"
 #include "ip_address.h"
+#include "output_dir.h"
 #include "packet.h"
 #include "stream_sink.h"
 
@@ -45,12 +47,32 @@ struct PacketSummary {
   std::uint16_t dst_port = 0;
 };
 
+// What a scanner's factory (a row of kScanners in config.h) is given.
+struct ScannerRunInfo {
+  std::vector<std::string> inputs;  // file names, or "interface:NAME" for live capture
+  std::string version;              // the program version, for netviz's header
+  std::int64_t start_time = 0;      // wall clock, unix seconds
+};
+
+struct ScannerContext {
+  const Config& config;
+  OutputFs& fs;                // flow files and the scanner's own output
+  AnomalyCounters& anomalies;  // shared by the run's scanners
+  const ScannerRunInfo& run;
+  std::uint64_t seed = 0;  // the run's seed (Config::seed, or a random one)
+  bool enabled = false;    // -e / -E / -a / -x left this scanner on
+  bool named = false;      // named by -e NAME or -E NAME (not only through -a / -e all)
+};
+
 class Scanner : public StreamSink {
  public:
   void OnFlowOpen(Flow&) override {}
   void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
   void OnFlowClose(Flow&) override {}
+  // Stream scanners join the fan-out; packet scanners get OnPacket. A scanner may be both.
+  virtual bool wants_streams() const { return true; }
+  virtual bool wants_packets() const { return false; }
   // Every decoded frame, in capture order (packet scanners only).
   virtual void OnPacket(const PacketSummary&) {}
   // Once, after the last flow closed. Returns false with a one-line `*error` when the scanner
@@ -58,6 +80,15 @@ class Scanner : public StreamSink {
   virtual bool OnRunEnd(std::string* error) {
     (void)error;
     return true;
+  }
+  // Once OnRunEnd has been called for every scanner: lines for stderr about things that did not
+  // stop the run (an alert channel that failed, commands that exited non-zero).
+  virtual std::vector<std::string> Warnings() const { return {}; }
+  // The scanner could not write its output (the run stops reading); error() says which and why.
+  virtual bool failed() const { return false; }
+  virtual const std::string& error() const {
+    static const std::string kNone;
+    return kNone;
   }
 };
 
@@ -70,28 +101,22 @@ inline Bytes StoredPart(std::uint64_t offset, Bytes data, std::int64_t limit) {
   return data.first(static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), cap - offset)));
 }
 
-enum class ScannerId : std::uint8_t { kMd5, kHttp, kPython, kNetviz, kTcpdemux, kWifiviz, kCount };
-inline constexpr std::size_t kScannerCount = static_cast<std::size_t>(ScannerId::kCount);
+// The position of the scanner called `name` in kScanners, or kScannerCount.
+std::size_t ScannerIndex(std::string_view name);
 
-struct ScannerInfo {
-  ScannerId id;
-  std::string_view name;         // as -e / -x / -E spell it
-  bool enabled_by_default;       // only tcpdemux
-  std::string_view description;  // one line, for -H
-  // Empty when compiled in; otherwise why it is missing (e.g. built without cairo).
-  std::string_view missing_reason;
-};
-
-// Every scanner this program knows, in fan-out (and report) order.
-std::span<const ScannerInfo> CompiledScanners();
-
-// The -H text: each scanner with its state, description and -S parameters, ending in a newline.
-std::string ScannerHelpText();
+// The -H text: each scanner with its state and description, and (with_settings) its -S
+// parameters, ending in a newline. -hh lists the parameters itself and passes false.
+std::string ScannerHelpText(bool with_settings = true);
 
 class ScannerSelection {
  public:
-  bool enabled(ScannerId id) const { return on_[static_cast<std::size_t>(id)]; }
-  void set(ScannerId id, bool on) { on_[static_cast<std::size_t>(id)] = on; }
+  bool enabled(std::size_t index) const { return on_[index]; }
+  // False for a name that is not in kScanners.
+  bool enabled(std::string_view name) const {
+    const std::size_t index = ScannerIndex(name);
+    return index < kScannerCount && on_[index];
+  }
+  void set(std::size_t index, bool on) { on_[index] = on; }
 
  private:
   std::array<bool, kScannerCount> on_{};

@@ -1,8 +1,9 @@
-// scanner_set.h: the scanners one run uses, built from the configuration, and what they share
-// (anomaly counters, the http_alert_fd channel and the http_cmd runner).
+// scanner_set.h: the scanners one run uses, built from the scanner table (kScanners in config.h)
+// and the configuration, and what they share (the anomaly counters).
 //
-// Design note: Create() checks every scanner setting before any input is read, so a bad -S
-// value or a Python module that does not import stops the run at once with one message. The
+// Design note: Create() asks every row's factory for its scanner before any input is read, so a
+// bad combination of settings or a Python module that does not import stops the run at once
+// with one message (-S values were checked when the command line was parsed). The
 // PacketProcessor adds scanners() to its fan-out after the flow writer (and the findx index)
 // and before tcp_cmd and the report, calls OnPacket() for every decoded frame when a packet
 // scanner is on, and calls Finish() once every flow has closed.
@@ -10,31 +11,22 @@
 #define TCPFLOW_SCANNER_SET_H
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "anomaly.h"
 #include "config.h"
-#include "flow_alerts.h"
 #include "output_dir.h"
 #include "scanner.h"
 
 namespace tcpflow {
 
-class HttpScanner;
-
-struct ScannerRunInfo {
-  std::vector<std::string> inputs;  // file names, or "interface:NAME" for live capture
-  std::string version;              // the program version, for netviz's header
-  std::int64_t start_time = 0;      // wall clock, unix seconds
-};
-
 class ScannerSet {
  public:
-  // Nullptr with a one-line *error for an unknown or missing scanner, a bad -S value, or a
-  // scanner that cannot start (e.g. a Python module that does not import).
-  static std::unique_ptr<ScannerSet> Create(const Config& config, OutputFs& fs,
+  // Nullptr with a one-line *error for an unknown or missing scanner, or a scanner that cannot
+  // start (e.g. a Python module that does not import). `seed` is the run's seed (RunSeed). Each
+  // compiled-in row of kScanners is asked for its scanner, in table order.
+  static std::unique_ptr<ScannerSet> Create(const Config& config, std::uint64_t seed, OutputFs& fs,
                                             const ScannerRunInfo& info, std::string* error);
   ~ScannerSet();
   ScannerSet(const ScannerSet&) = delete;
@@ -42,7 +34,7 @@ class ScannerSet {
 
   // False after -x tcpdemux (and -E of another scanner in the reference; here it stays on):
   // packets then reach only the packet scanners.
-  bool tcpdemux() const { return selection_.enabled(ScannerId::kTcpdemux); }
+  bool tcpdemux() const { return selection_.enabled("tcpdemux"); }
   const ScannerSelection& selection() const { return selection_; }
   // The stream scanners in fan-out order (not owned by the caller).
   const std::vector<Scanner*>& stream_scanners() const { return stream_scanners_; }
@@ -50,14 +42,14 @@ class ScannerSet {
   void OnPacket(const PacketSummary& packet) {
     for (Scanner* scanner : packet_scanners_) scanner->OnPacket(packet);
   }
-  // Call once after every flow closed: each scanner's OnRunEnd, then waits for http_cmd. False
-  // with a one-line *error when a scanner could not write its output.
+  // Call once after every flow closed: each scanner's OnRunEnd (which also waits for commands it
+  // started). False with a one-line *error when a scanner could not write its output.
   bool Finish(std::string* error);
   // Warnings for stderr (alert channel failures, failed http_cmd runs); empty when none.
   std::vector<std::string> Warnings() const;
 
   const AnomalyCounters& anomalies() const { return anomalies_; }
-  // A body file could not be written (http); error() says which and why.
+  // A scanner could not write its output (e.g. an http body file); error() says which and why.
   bool failed() const;
   const std::string& error() const;
 
@@ -66,13 +58,9 @@ class ScannerSet {
 
   ScannerSelection selection_;
   AnomalyCounters anomalies_;
-  std::unique_ptr<AlertChannel> http_alerts_;
-  std::unique_ptr<CommandRunner> http_commands_;
   std::vector<std::unique_ptr<Scanner>> owned_;
   std::vector<Scanner*> stream_scanners_;
   std::vector<Scanner*> packet_scanners_;
-  HttpScanner* http_ = nullptr;  // owned through owned_
-  std::string error_;
 };
 
 }  // namespace tcpflow

@@ -36,20 +36,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.scanner_commands = {{ScannerCommand::Op::kEnable, "md5"},
                              {ScannerCommand::Op::kEnable, "http"}};
   // Small caps keep a decompression bomb cheap (and reach the cap paths).
-  config.settings["http_max_body"] = "1048576";
-  config.settings["http_max_header"] = "4096";
-  if (data[0] & 0x80) config.settings["hash"] = "md5,sha1,sha256";
+  config.scanners.http.max_body = 1048576;
+  config.scanners.http.max_header = 4096;
+  if (data[0] & 0x80) config.scanners.hash.digests = {"md5", "sha1", "sha256"};
   std::string error;
   auto name_template = FilenameTemplate::Parse(config.output.filename_template, &error);
   MemoryOutputFs fs;
-  std::unique_ptr<ScannerSet> scanners = ScannerSet::Create(config, fs, {{"fuzz"}, "0", 0}, &error);
+  std::unique_ptr<ScannerSet> scanners =
+      ScannerSet::Create(config, 1, fs, {{"fuzz"}, "0", 0}, &error);
   if (!name_template || !scanners) std::abort();  // the fixed configuration is valid
   std::ostringstream report_text;
   ReportWriter report(report_text);
   ReportHeader header;
   report.WriteHeader(header);
   {
-    PacketProcessor processor(config, fs, *name_template, &report, {}, nullptr, scanners.get());
+    PacketProcessor processor(config, 1, fs, *name_template, &report, nullptr, scanners.get());
     Timeval ts{1600000000, 0};
     for (std::span<const std::uint8_t> frame :
          fuzz::SplitOn({data + 1, size - 1}, fuzz::kFrameMarker)) {

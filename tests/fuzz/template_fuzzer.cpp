@@ -100,10 +100,9 @@ void CheckCommandLine(std::span<const std::uint8_t> data) {
   const ParseResult result = ParseCommandLine(static_cast<int>(args.size()), argv.data(), config);
   if (result.status == ParseResult::Status::kError) {
     Check(!result.message.empty(), "error without a message");
-    Check(config.command_line == "untouched" && config.settings.empty() &&
-              config.scanner_commands.empty() && config.input.read_files.empty() &&
-              config.output.filename_template == kDefaultFilenameTemplate,
-          "Config changed on error");
+    Config untouched;
+    untouched.command_line = "untouched";
+    Check(config == untouched, "Config changed on error");
     return;
   }
   CheckTemplate(config.output.filename_template);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -86,7 +87,9 @@ TEST(ConfigTest, NoOptionsLeavesDefaults) {
   EXPECT_FALSE(config.console.colour);
   EXPECT_TRUE(config.console.newline);
   EXPECT_TRUE(config.scanner_commands.empty());
-  EXPECT_TRUE(config.settings.empty());
+  Config expected;  // everything else as a default Config has it
+  expected.command_line = "tcpflow";
+  EXPECT_EQ(config, expected);
   EXPECT_EQ(config.write_unprocessed_path, "");
   EXPECT_EQ(config.semlock_name, "");
   EXPECT_EQ(config.drop_to_user, "");
@@ -404,10 +407,91 @@ TEST(ConfigTest, SettingsMapToTypedFields) {
   EXPECT_EQ(config.reassembly.max_buffered_per_flow, 1000u);
   EXPECT_EQ(config.reassembly.max_buffered_total, 0u);
   EXPECT_FALSE(config.report.enabled);
-  EXPECT_EQ(config.settings.size(), 7u);
-  EXPECT_EQ(config.settings.at("tcp_timeout"), "30");
-  EXPECT_EQ(config.settings.at("enable_report"), "NO");
-  EXPECT_EQ(config.settings.at("packet-buffer-timeout"), "50");
+}
+
+TEST(ConfigTest, ScannerAndAlertSettingsMapToTypedFields) {
+  const Config config = ParseOk({"-S", "tcp_alert_fd=5",
+                                 "-S", "tcp_cmd=md5sum",
+                                 "-S", "http_alert_fd=0",
+                                 "-S", "http_cmd=gzip -k",
+                                 "-S", "http_max_body=1000",
+                                 "-S", "http_max_ratio=0",
+                                 "-S", "http_max_header=4096",
+                                 "-S", "hash=SHA1,,sha256,sha1",
+                                 "-S", "py_path=plugins",
+                                 "-S", "py_module=m",
+                                 "-S", "py_function=f",
+                                 "-S", "py_max_bytes=1000",
+                                 "-S", "py_max_total_bytes=5000",
+                                 "-S", "netviz_histogram_size=50",
+                                 "-S", "netviz_histogram_dump=2",
+                                 "-S", "check_fcs=NO",
+                                 "-S", "seed=12345",
+                                 "-S", "debug-prefix=x"});
+  EXPECT_EQ(config.alerts, (AlertConfig{5, "md5sum", 10}));
+  EXPECT_EQ(config.scanners.http.alerts, (AlertConfig{0, "gzip -k", 10}));
+  EXPECT_EQ(config.scanners.http.max_body, 1000u);
+  EXPECT_EQ(config.scanners.http.max_ratio, 0u);
+  EXPECT_EQ(config.scanners.http.max_header, 4096u);
+  EXPECT_EQ(config.scanners.hash.digests, (std::vector<std::string>{"sha1", "sha256"}));
+  EXPECT_EQ(config.scanners.python, (PythonSettings{"plugins", "m", "f", 1000, 5000}));
+  EXPECT_EQ(config.scanners.netviz.histogram_size, 50u);
+  EXPECT_TRUE(config.scanners.netviz.histogram_dump);
+  EXPECT_FALSE(config.scanners.check_fcs);
+  EXPECT_EQ(config.seed, 12345u);
+  EXPECT_TRUE(AnnouncesClosedFiles(config));
+  EXPECT_FALSE(AnnouncesClosedFiles(Config{}));
+  EXPECT_TRUE(AnnouncesClosedFiles(ParseOk({"-S", "http_cmd=x"})));
+  EXPECT_FALSE(AnnouncesClosedFiles(ParseOk({"-S", "tcp_alert_fd=-1", "-S", "tcp_cmd="})));
+}
+
+// Each bad value names the setting and what it accepts; the Config is left as it was.
+TEST(ConfigTest, BadSettingValuesNameTheSettingAndWhatItAccepts) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"tcp_timeout=abc",
+       "invalid value 'abc' for -S tcp_timeout: expected a non-negative integer"},
+      {"tcp_timeout=-1", "invalid value '-1' for -S tcp_timeout: expected a non-negative integer"},
+      {"tcp_timeout=4294967296",
+       "value '4294967296' for -S tcp_timeout is out of range (0 to 4294967295)"},
+      {"tdelta=1x", "invalid value '1x' for -S tdelta: expected an integer"},
+      {"tcp_alert_fd=-2", "value '-2' for -S tcp_alert_fd is out of range (-1 to 2147483647)"},
+      {"tcp_alert_fd=", "invalid value '' for -S tcp_alert_fd: expected an integer"},
+      {"tcp_alert_fd= 5", "invalid value ' 5' for -S tcp_alert_fd: expected an integer"},
+      {"http_alert_fd=+5", "invalid value '+5' for -S http_alert_fd: expected an integer"},
+      {"http_max_header=0", "value '0' for -S http_max_header is out of range (1 to "},
+      {"http_max_body=99999999999999999999", "value '99999999999999999999' for -S http_max_body"},
+      {"http_max_ratio=12x", "invalid value '12x' for -S http_max_ratio"},
+      {"py_max_bytes=0", "value '0' for -S py_max_bytes is out of range (1 to "},
+      {"py_max_total_bytes=12k", "invalid value '12k' for -S py_max_total_bytes"},
+      {"netviz_histogram_size=1000001",
+       "value '1000001' for -S netviz_histogram_size is out of range (1 to 1000000)"},
+      {"netviz_histogram_dump=yes", "invalid value 'yes' for -S netviz_histogram_dump"},
+      {"writer_threads=9", "value '9' for -S writer_threads is out of range (0 to 8)"},
+      {"hash=md5,crc32",
+       "invalid value 'crc32' in -S hash: expected a comma-separated list of md5, sha1, sha224, "
+       "sha256, sha384, sha512, sha3-256, sha3-512 or blake2b512"},
+      {"seed=-1", "invalid value '-1' for -S seed: expected a non-negative integer"},
+  };
+  for (const auto& [arg, message] : cases) {
+    Config config;
+    config.debug_level = 7;
+    const char* argv[] = {"tcpflow", "-S", arg};
+    const ParseResult result = ParseCommandLine(3, argv, config);
+    EXPECT_EQ(result.status, ParseResult::Status::kError) << arg;
+    EXPECT_TRUE(result.message.starts_with(message)) << arg << ": " << result.message;
+    EXPECT_EQ(config.debug_level, 7) << arg;
+  }
+}
+
+TEST(ConfigTest, UnknownSettingIsAnErrorNamingTheClosest) {
+  EXPECT_EQ(ParseError({"-S", "tcp_timout=5", "-r", "x.pcap", "-o", "out"}),
+            "unknown setting 'tcp_timout' for -S (did you mean tcp_timeout?); tcpflow -hh lists "
+            "every setting");
+  EXPECT_TRUE(Contains(ParseError({"-S", "HTTP_MAX_BODY=5"}), "did you mean http_max_body?"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "max_ooo_per_flw=1"}), "did you mean max_ooo_per_flow?"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "overlpa=first"}), "did you mean overlap?"));
+  EXPECT_EQ(ParseError({"-S", "custom=1"}),
+            "unknown setting 'custom' for -S; tcpflow -hh lists every setting");
 }
 
 TEST(ConfigTest, OverlapFirstAndLast) {
@@ -434,13 +518,13 @@ TEST(ConfigTest, EnableReportBoolean) {
   }
 }
 
-TEST(ConfigTest, UnknownSettingsAreKeptAndLaterOnesWin) {
+TEST(ConfigTest, LaterSettingsWin) {
   const Config config =
-      ParseOk({"-S", "http_cmd=echo hi", "-S", "custom=1", "-S", "custom=2", "-S", "empty="});
-  EXPECT_EQ(config.settings.at("http_cmd"), "echo hi");
-  EXPECT_EQ(config.settings.at("custom"), "2");
-  EXPECT_EQ(config.settings.at("empty"), "");
-  EXPECT_EQ(config.settings.size(), 3u);
+      ParseOk({"-S", "http_cmd=echo hi", "-S", "tcp_timeout=1", "-S", "tcp_timeout=2", "-S",
+               "hash=sha1", "-S", "hash=sha256", "-S", "py_path=", "-S", "http_cmd="});
+  EXPECT_EQ(config.reassembly.tcp_timeout_sec, 2u);
+  EXPECT_EQ(config.scanners.hash.digests, std::vector<std::string>{"sha256"});
+  EXPECT_EQ(config.scanners.http.alerts.command, "");
 }
 
 TEST(ConfigTest, SettingSyntaxErrors) {
@@ -455,7 +539,9 @@ TEST(ConfigTest, SettingValueErrors) {
   EXPECT_TRUE(Contains(ParseError({"-S", "tcp_timeout=-1"}), "-S tcp_timeout"));
   EXPECT_TRUE(Contains(ParseError({"-S", "tcp_timeout=4294967296"}), "out of range"));
   EXPECT_TRUE(Contains(ParseError({"-S", "tdelta=1.5"}), "-S tdelta"));
-  EXPECT_TRUE(Contains(ParseError({"-S", "packet-buffer-timeout=-1"}), "out of range"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "packet-buffer-timeout=-1"}),
+                       "expected a non-negative integer"));
+  EXPECT_TRUE(Contains(ParseError({"-S", "packet-buffer-timeout=2147483648"}), "out of range"));
   EXPECT_TRUE(Contains(ParseError({"-S", "max_ooo_total="}), "-S max_ooo_total"));
   EXPECT_TRUE(Contains(ParseError({"-S", "max_ooo_per_flow=1k"}), "-S max_ooo_per_flow"));
   EXPECT_TRUE(Contains(ParseError({"-S", "max_flows=-5"}), "-S max_flows"));
@@ -551,33 +637,67 @@ TEST(ConfigTest, EmptyArgv) {
   EXPECT_EQ(config.mode, RunMode::kRun);
 }
 
-TEST(ConfigTest, KnownSettingDefaultsMatchConfigDefaults) {
-  const Config defaults;
-  for (const KnownSetting& setting : KnownSettings()) {
+// Each row's default value, given with -S, leaves a default Config (apart from the command
+// line), and every name is listed once.
+TEST(ConfigTest, SettingDefaultsMatchConfigDefaults) {
+  std::vector<std::string_view> names;
+  for (const SettingInfo& setting : kSettings) {
     const std::string arg = std::string(setting.name) + "=" + std::string(setting.default_value);
     Config config;
     const char* argv[] = {"tcpflow", "-S", arg.c_str()};
     ASSERT_EQ(ParseCommandLine(3, argv, config).status, ParseResult::Status::kOk) << arg;
-    EXPECT_EQ(config.report.enabled, defaults.report.enabled) << arg;
-    EXPECT_EQ(config.output.tdelta, defaults.output.tdelta) << arg;
-    EXPECT_EQ(config.input.packet_buffer_timeout_ms, defaults.input.packet_buffer_timeout_ms)
-        << arg;
-    EXPECT_EQ(config.reassembly.tcp_timeout_sec, defaults.reassembly.tcp_timeout_sec) << arg;
-    EXPECT_EQ(config.reassembly.overlap_last, defaults.reassembly.overlap_last) << arg;
-    EXPECT_EQ(config.reassembly.max_buffered_per_flow, defaults.reassembly.max_buffered_per_flow)
-        << arg;
-    EXPECT_EQ(config.reassembly.max_buffered_total, defaults.reassembly.max_buffered_total) << arg;
-    EXPECT_EQ(config.reassembly.max_flows, defaults.reassembly.max_flows) << arg;
-    EXPECT_EQ(config.ip.fragment_timeout_sec, defaults.ip.fragment_timeout_sec) << arg;
-    EXPECT_EQ(config.ip.max_fragment_datagrams, defaults.ip.max_fragment_datagrams) << arg;
-    EXPECT_EQ(config.ip.max_fragment_bytes, defaults.ip.max_fragment_bytes) << arg;
-    EXPECT_EQ(config.shard.index, defaults.shard.index) << arg;
-    EXPECT_EQ(config.output.writer_threads, defaults.output.writer_threads) << arg;
-    EXPECT_EQ(config.shard.count, defaults.shard.count) << arg;
+    Config expected;
+    expected.command_line = "tcpflow -S " + arg;
+    EXPECT_EQ(config, expected) << arg;
     EXPECT_FALSE(setting.help.empty());
     EXPECT_FALSE(setting.owner.empty());
+    EXPECT_EQ(FindSetting(setting.name), &setting);
+    EXPECT_EQ(std::count(names.begin(), names.end(), setting.name), 0) << setting.name;
+    names.push_back(setting.name);
   }
-  EXPECT_GE(KnownSettings().size(), 7u);
+  EXPECT_EQ(FindSetting("tcp_timout"), nullptr);
+}
+
+// Each row stores into its own field: setting it to another value changes the Config.
+TEST(ConfigTest, EverySettingReachesTheConfig) {
+  for (const SettingInfo& setting : kSettings) {
+    std::string other;
+    switch (setting.type) {
+      case SettingType::kInteger: other = setting.default_value == "1" ? "2" : "1"; break;
+      case SettingType::kBoolean: other = "NO"; break;
+      case SettingType::kText: other = "x"; break;
+      case SettingType::kChoice: other = "last"; break;
+      case SettingType::kList: other = "sha1"; break;
+      case SettingType::kShard: other = "2/3"; break;
+    }
+    if (setting.name == "debug-prefix") continue;  // accepted and ignored
+    const std::string arg = std::string(setting.name) + "=" + other;
+    Config config;
+    const char* argv[] = {"tcpflow", "-S", arg.c_str()};
+    ASSERT_EQ(ParseCommandLine(3, argv, config).status, ParseResult::Status::kOk) << arg;
+    Config unchanged;
+    unchanged.command_line = config.command_line;
+    EXPECT_NE(config, unchanged) << arg;
+  }
+}
+
+TEST(ConfigTest, SeedsAreFixedByTheRunSeed) {
+  EXPECT_EQ(DeriveSeed(1, SeedUse::kFlowTable), DeriveSeed(1, SeedUse::kFlowTable));
+  EXPECT_NE(DeriveSeed(1, SeedUse::kFlowTable), DeriveSeed(1, SeedUse::kFragments));
+  EXPECT_NE(DeriveSeed(1, SeedUse::kFlowTable), DeriveSeed(2, SeedUse::kFlowTable));
+  Config config;
+  config.seed = 99;
+  EXPECT_EQ(RunSeed(config), 99u);
+  config.seed = 0;
+  EXPECT_NE(RunSeed(config), 0u);
+}
+
+TEST(ConfigTest, ConsoleModeStoresNothingAndWritesNoReport) {
+  for (const char* option : {"-c", "-C"}) {
+    const Config config = ParseOk({option});
+    EXPECT_FALSE(config.output.store_output) << option;
+    EXPECT_FALSE(config.report.enabled) << option;
+  }
 }
 
 TEST(ConfigTest, UsageListsEveryOption) {
@@ -601,7 +721,7 @@ TEST(ConfigTest, MoreUsageAddsSettingsLettersTokensAndExitStatus) {
   const std::string usage = UsageText(false);
   const std::string more = UsageText(true);
   EXPECT_TRUE(more.starts_with(usage));
-  for (const KnownSetting& setting : KnownSettings()) {
+  for (const SettingInfo& setting : kSettings) {
     const std::string entry =
         "  " + std::string(setting.name) + "=" + std::string(setting.default_value) + " ";
     EXPECT_TRUE(Contains(more, entry)) << entry;

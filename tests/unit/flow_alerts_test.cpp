@@ -135,49 +135,13 @@ class FlowAlertsTest : public ::testing::Test {
 // ---- settings ----
 
 TEST(FlowAlertsConfigTest, DefaultsAreOff) {
-  FlowAlertConfig config;
-  std::string error;
-  ASSERT_TRUE(ParseFlowAlertConfig({}, &config, &error));
+  const AlertConfig config;
   EXPECT_EQ(config.alert_fd, -1);
   EXPECT_EQ(config.command, "");
   EXPECT_EQ(config.max_children, 10u);
   EXPECT_FALSE(config.enabled());
-}
-
-TEST(FlowAlertsConfigTest, ReadsDescriptorAndCommand) {
-  FlowAlertConfig config;
-  std::string error;
-  ASSERT_TRUE(ParseFlowAlertConfig({{"tcp_alert_fd", "5"}, {"tcp_cmd", "md5sum"}, {"x", "y"}},
-                                   &config, &error));
-  EXPECT_EQ(config.alert_fd, 5);
-  EXPECT_EQ(config.command, "md5sum");
-  EXPECT_TRUE(config.enabled());
-  ASSERT_TRUE(ParseFlowAlertConfig({{"tcp_alert_fd", "-1"}}, &config, &error));
-  EXPECT_EQ(config.alert_fd, -1);
-  EXPECT_EQ(config.command, "");
-  ASSERT_TRUE(ParseFlowAlertConfig({{"tcp_alert_fd", "0"}}, &config, &error));
-  EXPECT_EQ(config.alert_fd, 0);
-  EXPECT_TRUE(config.enabled());
-}
-
-TEST(FlowAlertsConfigTest, RejectsBadDescriptors) {
-  for (const char* bad : {"", "abc", "-2", "5x", " 5", "+5", "99999999999"}) {
-    FlowAlertConfig config;
-    config.alert_fd = 7;
-    std::string error;
-    EXPECT_FALSE(ParseFlowAlertConfig({{"tcp_alert_fd", bad}}, &config, &error)) << bad;
-    EXPECT_NE(error.find("tcp_alert_fd"), std::string::npos) << error;
-    EXPECT_EQ(config.alert_fd, 7) << "left unchanged on error";
-  }
-}
-
-TEST(FlowAlertsConfigTest, OtherSettingNamesForHttp) {
-  FlowAlertConfig config;
-  std::string error;
-  ASSERT_TRUE(ParseAlertSettings({{"tcp_alert_fd", "4"}, {"http_alert_fd", "6"}, {"http_cmd", "c"}},
-                                 "http_alert_fd", "http_cmd", &config, &error));
-  EXPECT_EQ(config.alert_fd, 6);
-  EXPECT_EQ(config.command, "c");
+  EXPECT_TRUE((AlertConfig{0, "", 10}.enabled()));
+  EXPECT_TRUE((AlertConfig{-1, "md5sum", 10}.enabled()));
 }
 
 TEST(FlowAlertsConfigTest, DescriptorMustBeOpenForWriting) {
@@ -202,7 +166,7 @@ TEST(FlowAlertsConfigTest, DescriptorMustBeOpenForWriting) {
 TEST_F(FlowAlertsTest, OpenOnceThenCloseThroughPipe) {
   Pipe pipe;
   ASSERT_GE(pipe.read_fd(), 0);
-  FlowAlertConfig config;
+  AlertConfig config;
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
@@ -221,7 +185,7 @@ TEST_F(FlowAlertsTest, OpenOnceThenCloseThroughPipe) {
 
 TEST_F(FlowAlertsTest, FlowsWithoutFilesGiveNoLines) {
   Pipe pipe;
-  FlowAlertConfig config;
+  AlertConfig config;
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
   Flow no_data(key_, limits_, budget_);
@@ -237,7 +201,7 @@ TEST_F(FlowAlertsTest, FlowsWithoutFilesGiveNoLines) {
 TEST_F(FlowAlertsTest, ClosedFlowObjectReusedIsAnnouncedAgain) {
   // The FlowTable may put a new flow where a closed one was: it must get its own "open".
   Pipe pipe;
-  FlowAlertConfig config;
+  AlertConfig config;
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
@@ -259,7 +223,7 @@ TEST_F(FlowAlertsTest, AfterTheFileWriterInAFanout) {
   MemoryOutputFs fs;
   FlowFileWriter writer(output, reassembly, tmpl, fs);
   Pipe pipe;
-  FlowAlertConfig config;
+  AlertConfig config;
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
   SinkFanout fanout;
@@ -282,7 +246,7 @@ TEST_F(FlowAlertsTest, AfterTheFileWriterInAFanout) {
 TEST_F(FlowAlertsTest, ClosedPipeStopsAlertsWithoutKillingTheProcess) {
   Pipe pipe;
   pipe.CloseRead();
-  FlowAlertConfig config;
+  AlertConfig config;
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
@@ -307,7 +271,7 @@ TEST_F(FlowAlertsTest, BadDescriptorStopsAlerts) {
   const int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);
   ::close(fd);  // now a descriptor number that is not open
-  FlowAlertConfig config;
+  AlertConfig config;
   config.alert_fd = fd;
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
@@ -325,7 +289,7 @@ TEST_F(FlowAlertsTest, NonBlockingPipeIsWaitedFor) {
   const std::string long_name(200000, 'n');
   std::string got;
   {
-    FlowAlertConfig config;
+    AlertConfig config;
     config.alert_fd = pipe.write_fd();
     FlowAlerts alerts(config);
     Flow flow(key_, limits_, budget_);
@@ -484,7 +448,7 @@ TEST_F(FlowAlertsTest, CommandRunsOnCloseForFlowsWithFiles) {
   ASSERT_FALSE(dir.path().empty());
   const std::string log = dir.path() + "/log";
   Pipe pipe;
-  FlowAlertConfig config;
+  AlertConfig config;
   config.alert_fd = pipe.write_fd();
   config.command = AppendArgumentTo(log);
   FlowAlerts alerts(config);
@@ -507,7 +471,7 @@ TEST_F(FlowAlertsTest, CommandWithoutAlertDescriptor) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   const std::string log = dir.path() + "/log";
-  FlowAlertConfig config;
+  AlertConfig config;
   config.command = "false";
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);

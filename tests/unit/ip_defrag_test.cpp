@@ -113,7 +113,7 @@ class IpDefragTest : public ::testing::Test {
 
   DefragLimits limits_;
   AnomalyCounters anomalies_;
-  IpDefragmenter defrag_{limits_, anomalies_};
+  IpDefragmenter defrag_{limits_, anomalies_, 1};
   Timeval now_{1000, 0};
   IpLayer last_whole_;
 };
@@ -508,7 +508,7 @@ class IpDefragLimitsTest : public ::testing::Test {
 
   DefragLimits limits_;
   AnomalyCounters anomalies_;
-  IpDefragmenter defrag_{limits_, anomalies_};
+  IpDefragmenter defrag_{limits_, anomalies_, 1};
   Buffer bytes_ = Data(256);
 };
 
@@ -644,7 +644,7 @@ TEST(IpDefragRandomTest, MatchesAFirstCopyWinsModel) {
 
   AnomalyCounters anomalies;
   const DefragLimits limits;
-  IpDefragmenter defrag(limits, anomalies);
+  IpDefragmenter defrag(limits, anomalies, 1);
   std::vector<Buffer> model(kDatagrams);
   std::vector<std::vector<bool>> have(kDatagrams);
   std::vector<bool> last_seen(kDatagrams, false), done(kDatagrams, false);
@@ -705,7 +705,7 @@ TEST(IpDefragRandomTest, EveryOrderOfFiveFragments) {
   std::sort(pieces.begin(), pieces.end());
   AnomalyCounters anomalies;
   const DefragLimits limits;
-  IpDefragmenter defrag(limits, anomalies);
+  IpDefragmenter defrag(limits, anomalies, 1);
   std::uint32_t id = 0;
   int orders = 0;
   do {

@@ -39,11 +39,10 @@ class ScanHashTest : public ::testing::Test {
     const std::uint8_t b[4] = {5, 6, 7, 8};
     key_ = FlowKey{IpAddress::V4(a), IpAddress::V4(b), 1, 2, kNoVlan};
   }
-  void Start(const std::map<std::string, std::string>& settings = {}, bool md5 = true) {
-    HashScanConfig config;
-    ASSERT_TRUE(
-        ParseHashScanConfig(settings, md5, reassembly_.max_bytes_per_flow, &config, &error_))
-        << error_;
+  // `digests`: -S hash, as the command line leaves it (lower case, checked).
+  void Start(const std::vector<std::string>& digests = {}, bool md5 = true) {
+    const HashScanConfig config =
+        MakeHashScanConfig(HashSettings{digests}, md5, reassembly_.max_bytes_per_flow);
     files_ = std::make_unique<FlowFileWriter>(output_, reassembly_, tmpl_, fs_);
     hash_ = std::make_unique<HashScanner>(config, fs_);
     fanout_.Add(files_.get());
@@ -146,7 +145,7 @@ TEST_F(ScanHashTest, MaxBytesCutsTheDigestLikeTheFile) {
 }
 
 TEST_F(ScanHashTest, MoreDigestsInOrderWithoutRepeats) {
-  Start({{"hash", "SHA1,sha256,md5"}});
+  Start({"sha1", "sha256", "md5"});
   Flow flow(key_, limits_, budget_);
   fanout_.OnData(flow, 0, B("payload"), Timeval{1, 0});
   fanout_.OnFlowClose(flow);
@@ -156,7 +155,7 @@ TEST_F(ScanHashTest, MoreDigestsInOrderWithoutRepeats) {
 }
 
 TEST_F(ScanHashTest, HashSettingAloneGivesOnlyThoseDigests) {
-  Start({{"hash", "sha256"}}, false);
+  Start({"sha256"}, false);
   Flow flow(key_, limits_, budget_);
   fanout_.OnData(flow, 0, B("x"), Timeval{1, 0});
   fanout_.OnFlowClose(flow);
@@ -189,16 +188,29 @@ TEST_F(ScanHashTest, IncompleteFileNoDigest) {
   EXPECT_TRUE(flow.extras.empty());
 }
 
-TEST(ScanHashConfigTest, UnknownDigestIsAnError) {
-  HashScanConfig config;
-  std::string error;
-  EXPECT_FALSE(ParseHashScanConfig({{"hash", "md5,crc32"}}, false, -1, &config, &error));
-  EXPECT_NE(error.find("-S hash: unknown digest 'crc32'"), std::string::npos) << error;
-  EXPECT_TRUE(ParseHashScanConfig({}, false, -1, &config, &error));
-  EXPECT_TRUE(config.algorithms.empty());
-  EXPECT_TRUE(ParseHashScanConfig({{"hash", "sha512,,blake2b512"}}, false, -1, &config, &error));
+TEST(ScanHashConfigTest, AlgorithmsComeFromMd5AndTheHashSetting) {
+  EXPECT_TRUE(MakeHashScanConfig({}, false, -1).algorithms.empty());
+  HashScanConfig config = MakeHashScanConfig(HashSettings{{"sha512", "blake2b512"}}, false, -1);
   ASSERT_EQ(config.algorithms.size(), 2u);
+  EXPECT_EQ(config.algorithms[0].openssl_name, "sha512");
   EXPECT_EQ(config.algorithms[1].dfxml_type, "BLAKE2B512");
+  config = MakeHashScanConfig(HashSettings{{"sha3-256", "md5"}}, true, 7);
+  ASSERT_EQ(config.algorithms.size(), 2u);  // md5 once, first
+  EXPECT_EQ(config.algorithms[0].dfxml_type, "MD5");
+  EXPECT_EQ(config.algorithms[1].dfxml_type, "SHA3-256");
+  EXPECT_EQ(config.max_bytes_per_flow, 7);
+}
+
+// Every digest -S hash accepts is one OpenSSL knows.
+TEST(ScanHashConfigTest, EveryAcceptedDigestIsKnownToOpenSsl) {
+  std::string_view names = kDigestNames;
+  while (!names.empty()) {
+    const std::size_t bar = names.find('|');
+    const std::string name(names.substr(0, bar));
+    EXPECT_NE(EVP_get_digestbyname(name.c_str()), nullptr) << name;
+    if (bar == std::string_view::npos) break;
+    names.remove_prefix(bar + 1);
+  }
 }
 
 }  // namespace

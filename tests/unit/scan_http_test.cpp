@@ -503,30 +503,20 @@ TEST_F(ScanHttpTest, WriteFailureIsRememberedAndScanningGoesOn) {
   EXPECT_GT(bytes.size(), 0u);
 }
 
-TEST_F(ScanHttpTest, ParseSettings) {
-  HttpScanConfig config;
-  std::string error;
-  ASSERT_TRUE(ParseHttpScanConfig(
-      {{"http_max_body", "1000"}, {"http_max_ratio", "0"}, {"http_max_header", "4096"}}, &config,
-      &error));
+TEST_F(ScanHttpTest, ConfigComesFromTheSettingsZAndB) {
+  Config run;
+  run.scanners.http.max_body = 1000;
+  run.scanners.http.max_ratio = 0;
+  run.scanners.http.max_header = 4096;
+  run.no_http_decompress = true;
+  run.reassembly.max_bytes_per_flow = 77;
+  const HttpScanConfig config = MakeHttpScanConfig(run);
   EXPECT_EQ(config.inflate.max_output, 1000u);
   EXPECT_EQ(config.inflate.max_ratio, 0u);
   EXPECT_EQ(config.max_header, 4096u);
-  EXPECT_TRUE(ParseHttpScanConfig({{"other", "x"}}, &config, &error));
-  EXPECT_EQ(config.max_header, 4096u);
-  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-           {"http_max_body", "-1"},
-           {"http_max_ratio", "12x"},
-           {"http_max_header", "0"},
-           {"http_max_header", ""},
-           {"http_max_body", "99999999999999999999"}}) {
-    HttpScanConfig before = config;
-    std::map<std::string, std::string> settings{{name, value}};
-    if (name != "http_max_body") settings["http_max_body"] = "5";
-    EXPECT_FALSE(ParseHttpScanConfig(settings, &config, &error));
-    EXPECT_NE(error.find(name), std::string::npos) << error;
-    EXPECT_EQ(config.inflate.max_output, before.inflate.max_output);  // unchanged on error
-  }
+  EXPECT_FALSE(config.decompress);
+  EXPECT_EQ(config.max_bytes_per_flow, 77);
+  EXPECT_TRUE(MakeHttpScanConfig(Config{}).decompress);
 }
 
 }  // namespace

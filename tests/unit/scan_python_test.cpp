@@ -126,51 +126,32 @@ class ScanPythonTest : public ::testing::Test {
   FlowKey key_;
 };
 
-TEST_F(ScanPythonTest, ParseConfigReadsSettings) {
+TEST_F(ScanPythonTest, ConfigComesFromTheSettingsAndB) {
+  Config run;
+  run.scanners.python = PythonSettings{"plugins", "m", "f", 1000, 5000};
+  run.reassembly.max_bytes_per_flow = 7;
   PythonScanConfig config;
-  config.max_bytes_per_flow = 7;
   std::string error;
-  ASSERT_TRUE(ParsePythonScanConfig({{"py_path", "plugins"},
-                                     {"py_module", "m"},
-                                     {"py_function", "f"},
-                                     {"py_max_bytes", "1000"},
-                                     {"py_max_total_bytes", "5000"}},
-                                    &config, &error))
-      << error;
+  ASSERT_TRUE(MakePythonScanConfig(run, &config, &error)) << error;
   EXPECT_EQ(config.path, "plugins");
   EXPECT_EQ(config.module, "m");
   EXPECT_EQ(config.function, "f");
   EXPECT_EQ(config.max_bytes, 1000u);
   EXPECT_EQ(config.max_total_bytes, 5000u);
-  EXPECT_EQ(config.max_bytes_per_flow, 7);  // not a setting: left as it was
-
-  PythonScanConfig defaults;
-  ASSERT_TRUE(ParsePythonScanConfig({{"py_module", "m"}, {"py_function", "f"}}, &defaults, &error));
-  EXPECT_EQ(defaults.path, "");
-  EXPECT_EQ(defaults.max_bytes, 16u << 20);
-  EXPECT_EQ(defaults.max_total_bytes, 256u << 20);
+  EXPECT_EQ(config.max_bytes_per_flow, 7);
 }
 
-TEST_F(ScanPythonTest, ParseConfigNamesTheMissingSetting) {
+TEST_F(ScanPythonTest, ConfigNamesTheMissingSetting) {
+  Config run;
+  run.scanners.python.function = "f";
   PythonScanConfig config;
   std::string error;
-  EXPECT_FALSE(ParsePythonScanConfig({{"py_function", "f"}}, &config, &error));
+  EXPECT_FALSE(MakePythonScanConfig(run, &config, &error));
   EXPECT_NE(error.find("-S py_module="), std::string::npos) << error;
-  EXPECT_FALSE(ParsePythonScanConfig({{"py_module", "m"}, {"py_function", ""}}, &config, &error));
+  run.scanners.python.module = "m";
+  run.scanners.python.function = "";
+  EXPECT_FALSE(MakePythonScanConfig(run, &config, &error));
   EXPECT_NE(error.find("-S py_function="), std::string::npos) << error;
-  for (const char* bad : {"", "0", "-1", "12k", "99999999999999999999999"}) {
-    EXPECT_FALSE(ParsePythonScanConfig(
-        {{"py_module", "m"}, {"py_function", "f"}, {"py_max_bytes", bad}}, &config, &error))
-        << bad;
-    EXPECT_NE(error.find("py_max_bytes"), std::string::npos) << error;
-    EXPECT_FALSE(ParsePythonScanConfig(
-        {{"py_module", "m"}, {"py_function", "f"}, {"py_max_total_bytes", bad}}, &config, &error))
-        << bad;
-    EXPECT_NE(error.find("-S py_max_total_bytes needs a positive number of bytes, not '" +
-                         std::string(bad) + "'"),
-              std::string::npos)
-        << error;
-  }
   EXPECT_EQ(config.module, "");  // unchanged on failure
 }
 
