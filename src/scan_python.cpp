@@ -103,11 +103,7 @@ bool MakePythonScanConfig(const Config& config, PythonScanConfig* out, std::stri
     *error = "python scanner: give the function to call with -S py_function=NAME";
     return false;
   }
-  out->path = settings.path;
-  out->module = settings.module;
-  out->function = settings.function;
-  out->max_bytes = settings.max_bytes;
-  out->max_total_bytes = settings.max_total_bytes;
+  static_cast<PythonSettings&>(*out) = settings;
   out->max_bytes_per_flow = config.reassembly.max_bytes_per_flow;
   return true;
 }

@@ -41,17 +41,9 @@
 
 namespace tcpflow {
 
-struct PythonScanConfig {
-  std::string path;                    // -S py_path: plugin directory ("" = sys.path as is)
-  std::string module;                  // -S py_module
-  std::string function;                // -S py_function
-  std::uint64_t max_bytes = 16 << 20;  // -S py_max_bytes: bytes of one flow given to FN
-  // -S py_max_total_bytes: bytes buffered for all open flows together. 256 MiB: 16 flows at the
-  // per-flow cap, or thousands of ordinary ones, held at once; the same order as the other
-  // total bounds (max_ooo_total is 256 MiB), and far below what 100,000 open flows times
-  // py_max_bytes could otherwise take (1.6 TB).
-  std::uint64_t max_total_bytes = 256 << 20;
-  std::int64_t max_bytes_per_flow = -1;  // -b (negative = unlimited); not read from settings
+// The -S py_* settings (config.h), and -b.
+struct PythonScanConfig : PythonSettings {
+  std::int64_t max_bytes_per_flow = -1;  // -b (negative = unlimited)
 };
 
 // The scanner's settings for a run (-S py_path, py_module, py_function, py_max_bytes,
