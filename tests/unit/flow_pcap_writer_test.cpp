@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "flow_writer.h"
 #include "output_dir.h"
 
@@ -390,25 +391,8 @@ TEST_F(FlowPcapWriterTest, AllBuffersTogetherStayUnderTheTotalBound) {
   }
 }
 
-// A scratch directory, removed at the end.
-class FlowPcapWriterTempDir {
- public:
-  FlowPcapWriterTempDir() {
-    std::string tmpl = std::filesystem::temp_directory_path() / "flow_pcap_writer_test.XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~FlowPcapWriterTempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST(FlowPcapWriterPosixTest, EvictedFileRemovedMeanwhileFailsTheReopen) {
-  FlowPcapWriterTempDir dir;
+  testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   std::string error;
   const FilenameTemplate tmpl = *FilenameTemplate::Parse(kDefaultFilenameTemplate, &error);
@@ -433,7 +417,7 @@ TEST(FlowPcapWriterPosixTest, EvictedFileRemovedMeanwhileFailsTheReopen) {
 }
 
 TEST(FlowPcapWriterPosixTest, ManyFlowsUnderATinyBudgetReadBackWithLibpcap) {
-  FlowPcapWriterTempDir dir;
+  testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   std::string error;
   const FilenameTemplate tmpl = *FilenameTemplate::Parse(kDefaultFilenameTemplate, &error);

@@ -4,14 +4,16 @@
 #include "netviz_render.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "common/temp_dir.h"
 
 namespace tcpflow {
 namespace {
@@ -43,15 +45,7 @@ std::string Local(std::int64_t unix_seconds) {
 
 class NetvizRenderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/netviz_render_test.XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
+  void SetUp() override { ASSERT_TRUE(temp_.ok()); }
   // Renders `report` and returns pdftotext's layout text (skips the test without pdftotext).
   std::string RenderToText(const NetvizReport& report) {
     const std::string path = dir_ + "/report.pdf";
@@ -60,7 +54,8 @@ class NetvizRenderTest : public ::testing::Test {
     return Capture("pdftotext -layout '" + path + "' - 2>/dev/null");
   }
 
-  std::string dir_;
+  const testing::TempDir temp_;
+  const std::string dir_ = temp_.path();
 };
 
 NetvizReport SampleReport() {

@@ -14,10 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
 #include "output_dir.h"
 
 namespace tcpflow {
 namespace {
+
+using testing::ReadFile;
+using testing::TempDir;
 
 constexpr int kEthernet = 1;  // LINKTYPE_ETHERNET
 constexpr int kRaw = 101;     // LINKTYPE_RAW
@@ -71,27 +75,6 @@ std::vector<std::uint8_t> Payload(std::size_t n, std::uint8_t seed) {
   std::vector<std::uint8_t> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(seed + i * 7);
   return v;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = std::filesystem::temp_directory_path() / "pcap_writer_test.XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 TEST(PcapWriterTest, HeaderFields) {
@@ -348,13 +331,13 @@ TEST(PcapWriterTest, PosixCreateOrTruncate) {
   const std::uint8_t data[5] = {1, 2, 3, 4, 5};
   ASSERT_TRUE(fs.WriteAt(id, 0, data));
   ASSERT_TRUE(fs.Close(id, nullptr));
-  EXPECT_EQ(ReadWholeFile(path).size(), 5u);
+  EXPECT_EQ(ReadFile(path).value_or("").size(), 5u);
   EXPECT_EQ(fs.CreateExclusive(path, &id), OutputFs::CreateStatus::kExists);
   ASSERT_EQ(fs.CreateOrTruncate(path, &id), OutputFs::CreateStatus::kCreated) << fs.error();
-  EXPECT_EQ(ReadWholeFile(path).size(), 0u);
+  EXPECT_EQ(ReadFile(path).value_or("?").size(), 0u);
   ASSERT_TRUE(fs.WriteAt(id, 0, Bytes(data, 2)));
   ASSERT_TRUE(fs.Close(id, nullptr));
-  EXPECT_EQ(ReadWholeFile(path), std::string("\x01\x02", 2));
+  EXPECT_EQ(ReadFile(path), std::string("\x01\x02", 2));
   // A directory in the way is an error that names the path.
   ASSERT_EQ(fs.CreateOrTruncate(dir.path() + "/sub", &id), OutputFs::CreateStatus::kError);
   EXPECT_NE(fs.error().find(dir.path() + "/sub"), std::string::npos) << fs.error();
@@ -377,8 +360,8 @@ TEST(PcapWriterTest, PosixCreateOrTruncateWithinTheDescriptorBudget) {
   }
   ASSERT_TRUE(a->Close());
   ASSERT_TRUE(b->Close());
-  EXPECT_EQ(ReadWholeFile(dir.path() + "/a.pcap").size(), 24u + 5 * 20);
-  EXPECT_EQ(ReadWholeFile(dir.path() + "/b.pcap").size(), 24u + 5 * 20);
+  EXPECT_EQ(ReadFile(dir / "a.pcap").value_or("").size(), 24u + 5 * 20);
+  EXPECT_EQ(ReadFile(dir / "b.pcap").value_or("").size(), 24u + 5 * 20);
 }
 
 TEST(PcapWriterTest, PosixCreateFailureNamesThePath) {
