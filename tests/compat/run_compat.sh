@@ -98,6 +98,7 @@ if [[ -z $ref_bin && -x /usr/bin/tcpflow ]]; then
 fi
 if [[ -z $ref_bin || ! -x $ref_bin ]]; then
   echo "SKIP: reference tcpflow not installed"
+  echo "0 passed, 0 failed"
   exit 77
 fi
 ref_bin=$(AbsPath "$ref_bin")

@@ -50,10 +50,10 @@ captures=()
 for scenario in $("$gen" --list | grep '^http_' | grep -v '^http_bomb$'); do
   "$gen" "$scenario" "$work/$scenario.pcap" && captures+=("$work/$scenario.pcap")
 done
-if [ -d "$corpus" ]; then
+if [ -f "$corpus/MANIFEST.tsv" ]; then
   while IFS= read -r f; do captures+=("$f"); done < <(ls "$corpus"/*.pcap "$corpus"/*.pcapng 2>/dev/null)
 else
-  echo "note: $corpus is absent: corpus captures skipped, generated captures only"
+  echo "SKIP corpus: no $corpus/MANIFEST.tsv (generated captures only)"
 fi
 
 declare -A listed=()

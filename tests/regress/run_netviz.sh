@@ -2,7 +2,8 @@
 # run_netviz.sh: the netviz scanner's report.pdf. For generated captures (and the corpus when
 # ../shared/corpus is present), it must be a one-page PDF that pdftoppm renders at 611x792 pt,
 # and its header and top-N lines (pdftotext) must equal those of tcpflow 1.6.1's report.pdf
-# for the same capture, when the reference is installed. Skips without pdftotext.
+# for the same capture, when the reference is installed. Skips without poppler-utils (pdftotext,
+# pdftoppm, pdfinfo); skips the corpus captures, saying so, when the corpus is absent.
 set -u
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 srcdir=$(cd "$srcdir" && pwd)
@@ -17,8 +18,9 @@ failed=0
 check() {  # name condition-result message
   if [ "$2" -eq 0 ]; then echo "ok $1"; passed=$((passed + 1)); else echo "FAIL $1: $3"; failed=$((failed + 1)); fi
 }
-if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null; then
-  echo "SKIP: pdftotext/pdftoppm (poppler-utils) not installed"
+if ! command -v pdftotext >/dev/null || ! command -v pdftoppm >/dev/null ||
+  ! command -v pdfinfo >/dev/null; then
+  echo "SKIP: pdftotext/pdftoppm/pdfinfo (poppler-utils) not installed"
   echo "0 passed, 0 failed"
   exit 77
 fi
@@ -41,13 +43,15 @@ captures=()
 for scenario in demo basic ipv6 vlan many_small empty; do
   "$gen" "$scenario" "$work/$scenario.pcap" && captures+=("$work/$scenario.pcap")
 done
-corpus=$srcdir/../shared/corpus
-if [ -d "$corpus" ]; then
+corpus=${TCPFLOW_CORPUS:-$srcdir/../shared/corpus}
+if [ -f "$corpus/MANIFEST.tsv" ]; then
   for f in dpkt-http.pcap pp-650HttpResponses.pcap cs-http-espn.pcapng; do
-    [ -f "$corpus/$f" ] && captures+=("$corpus/$f")
+    [ -f "$corpus/$f" ]
+    check "corpus has $f" $? "missing from $corpus"
+    captures+=("$corpus/$f")
   done
 else
-  echo "note: $corpus is absent: corpus captures skipped"
+  echo "SKIP corpus: no $corpus/MANIFEST.tsv (generated captures only)"
 fi
 
 for cap in "${captures[@]}"; do

@@ -39,7 +39,7 @@ if [ -f "$corpus/MANIFEST.tsv" ]; then
     [ -f "$file" ] && captures+=("$file")
   done
 else
-  echo "SKIP corpus: $corpus not found (generated captures only)"
+  echo "SKIP corpus: no $corpus/MANIFEST.tsv (generated captures only)"
 fi
 
 # Every argument check: bad shard values are refused with a message.

@@ -22,49 +22,20 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
+#include "common/temp_dir.h"
 #include "output_dir.h"
 
 namespace tcpflow {
 namespace {
 
 using Status = OutputFs::CreateStatus;
-
-Bytes B(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
+using testing::ReadFile;
+using testing::TempDir;
 
 Bytes B(const std::vector<std::uint8_t>& v) {
   return Bytes(v.data(), v.size());
-}
-
-// A fresh directory under /tmp, removed with everything in it when the object goes.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/tcpflow-async-XXXXXX";
-    if (::mkdtemp(tmpl) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  bool ok() const { return !path_.empty(); }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::optional<std::string> ReadDisk(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return std::nullopt;
-  std::string bytes(static_cast<std::size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  return bytes;
 }
 
 std::string AsString(const std::vector<std::uint8_t>& v) {
@@ -264,7 +235,7 @@ TEST_P(AsyncOutputFsDiffTest, MatchesMemoryModel) {
   }
   EXPECT_EQ(on_disk, model.files().size());
   for (const auto& [path, file] : model.files()) {
-    const auto bytes = ReadDisk(path);
+    const auto bytes = ReadFile(path);
     ASSERT_TRUE(bytes.has_value()) << path;
     ASSERT_EQ(bytes->size(), file.bytes.size()) << path;
     EXPECT_TRUE(*bytes == AsString(file.bytes)) << path << ": bytes differ";
@@ -308,8 +279,8 @@ TEST(AsyncOutputFsNameTest, OwnNameExistsRightAfterCreate) {
   EXPECT_EQ(fs.CreateExclusive(dir / "x/b", &other), Status::kCreated);
   ASSERT_TRUE(fs.Close(other, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "x/a"), "data");
-  EXPECT_EQ(ReadDisk(dir / "x/b"), "");
+  EXPECT_EQ(ReadFile(dir / "x/a"), "data");
+  EXPECT_EQ(ReadFile(dir / "x/b"), "");
 }
 
 TEST(AsyncOutputFsNameTest, FolderWithEarlierFilesIsAsked) {
@@ -326,8 +297,8 @@ TEST(AsyncOutputFsNameTest, FolderWithEarlierFilesIsAsked) {
   ASSERT_TRUE(fs.WriteAt(id, 0, B("new")));
   ASSERT_TRUE(fs.Close(id, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "old/f1"), "earlier run");
-  EXPECT_EQ(ReadDisk(dir / "old/f2"), "new");
+  EXPECT_EQ(ReadFile(dir / "old/f1"), "earlier run");
+  EXPECT_EQ(ReadFile(dir / "old/f2"), "new");
 }
 
 // report.xml is written beside the flow files but not through the fs: noting it keeps the
@@ -345,8 +316,8 @@ TEST(AsyncOutputFsNameTest, NotedNameIsTakenInFreshFolder) {
   ASSERT_TRUE(fs.WriteAt(id, 0, B("flow")));
   ASSERT_TRUE(fs.Close(id, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "out/report.xml"), "<dfxml/>");
-  EXPECT_EQ(ReadDisk(dir / "out/f1"), "flow");
+  EXPECT_EQ(ReadFile(dir / "out/report.xml"), "<dfxml/>");
+  EXPECT_EQ(ReadFile(dir / "out/f1"), "flow");
 }
 
 TEST(AsyncOutputFsNameTest, ForeignFileInFreshFolderIsNeverClobbered) {
@@ -368,7 +339,7 @@ TEST(AsyncOutputFsNameTest, ForeignFileInFreshFolderIsNeverClobbered) {
   } else {
     EXPECT_EQ(status, Status::kExists);
   }
-  EXPECT_EQ(ReadDisk(dir / "fresh/b"), "theirs");
+  EXPECT_EQ(ReadFile(dir / "fresh/b"), "theirs");
 }
 
 TEST(AsyncOutputFsNameTest, CreateOrTruncateEmptiesAnExistingFile) {
@@ -383,7 +354,7 @@ TEST(AsyncOutputFsNameTest, CreateOrTruncateEmptiesAnExistingFile) {
   EXPECT_EQ(fs.ReadAt(id, 0, buf), std::optional<std::size_t>(2));
   ASSERT_TRUE(fs.Close(id, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "t"), "hi");
+  EXPECT_EQ(ReadFile(dir / "t"), "hi");
 }
 
 // Creates "a" and "b" (one on each writer of a two-writer fs), writes 20,000 separated
@@ -412,7 +383,7 @@ TEST(AsyncOutputFsNameTest, TruncateAfterCloseOnAnotherWriterComesLast) {
   ASSERT_TRUE(fs.WriteAt(again, 0, B("new")));
   ASSERT_TRUE(fs.Close(again, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  const auto bytes = ReadDisk(dir / "a");
+  const auto bytes = ReadFile(dir / "a");
   ASSERT_TRUE(bytes.has_value());
   EXPECT_EQ(bytes->size(), 3u) << "old writes landed after the truncate";
   EXPECT_EQ(bytes->substr(0, 3), "new");
@@ -432,7 +403,7 @@ TEST(AsyncOutputFsReopenTest, ReopenAfterCloseOnAnotherWriterAppendsAfterEveryth
   ASSERT_TRUE(fs.WriteAt(again, size, B("tail")));
   ASSERT_TRUE(fs.Close(again, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  const auto bytes = ReadDisk(dir / "a");
+  const auto bytes = ReadFile(dir / "a");
   ASSERT_TRUE(bytes.has_value());
   ASSERT_EQ(bytes->size(), size + 4);
   EXPECT_EQ(bytes->substr(0, 16), "0123456789abcdef");
@@ -454,7 +425,7 @@ TEST(AsyncOutputFsReopenTest, ForeignFileIsKeptAndMissingFileFails) {
   EXPECT_TRUE(Contains(fs.error(), dir / "missing")) << fs.error();
   EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "old"), "earlier+more");
+  EXPECT_EQ(ReadFile(dir / "old"), "earlier+more");
 }
 
 TEST(AsyncOutputFsNameTest, NestedFoldersAreMadeAtOnce) {
@@ -468,7 +439,7 @@ TEST(AsyncOutputFsNameTest, NestedFoldersAreMadeAtOnce) {
   EXPECT_TRUE(IsDir(dir / "m/n"));
   ASSERT_TRUE(fs.Close(id, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "p/q/r/s/file"), "");
+  EXPECT_EQ(ReadFile(dir / "p/q/r/s/file"), "");
 }
 
 TEST(AsyncOutputFsNameTest, PathUnderRegularFileFailsAtOnce) {
@@ -482,7 +453,7 @@ TEST(AsyncOutputFsNameTest, PathUnderRegularFileFailsAtOnce) {
   EXPECT_EQ(fs.CreateOrTruncate(dir / "plain/deeper/y", &id), Status::kError);
   EXPECT_TRUE(Contains(fs.error(), dir / "plain")) << fs.error();
   EXPECT_FALSE(fs.MakeDirs(dir / "plain/z"));
-  EXPECT_EQ(ReadDisk(dir / "plain"), "x");
+  EXPECT_EQ(ReadFile(dir / "plain"), "x");
   // A usage error on one path does not poison the file system.
   ASSERT_EQ(fs.CreateExclusive(dir / "ok", &id), Status::kCreated) << fs.error();
   ASSERT_TRUE(fs.Close(id, nullptr));
@@ -578,7 +549,7 @@ TEST(AsyncOutputFsReadTest, ClosedOrUnknownHandlesAreRefused) {
   fs.Prefetch(999);
   fs.Prefetch(FileId{1} << 31);
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "h"), "");
+  EXPECT_EQ(ReadFile(dir / "h"), "");
 }
 
 // More than the whole in-memory budget through one writer: the caller waits, nothing is lost.
@@ -609,7 +580,7 @@ TEST(AsyncOutputFsReadTest, WritesBeyondTheMemoryBudgetArriveIntact) {
   for (FileId id : ids) ASSERT_TRUE(fs.Close(id, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
   for (std::size_t f = 0; f < 3; ++f) {
-    const auto bytes = ReadDisk(dir / ("big" + std::to_string(f)));
+    const auto bytes = ReadFile(dir / ("big" + std::to_string(f)));
     ASSERT_TRUE(bytes.has_value());
     ASSERT_EQ(bytes->size(), pieces[f].size() * kPiece);
     for (std::size_t k = 0; k < pieces[f].size(); ++k) {
@@ -651,8 +622,8 @@ TEST(AsyncOutputFsReadTest, ContiguousPiecesOfEverySizeArriveInOrder) {
   ASSERT_TRUE(fs.Close(whole, nullptr));
   ASSERT_TRUE(fs.Close(gappy, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
-  EXPECT_EQ(ReadDisk(dir / "whole"), AsString(stream));
-  EXPECT_EQ(ReadDisk(dir / "gappy"), want_gappy);
+  EXPECT_EQ(ReadFile(dir / "whole"), AsString(stream));
+  EXPECT_EQ(ReadFile(dir / "gappy"), want_gappy);
 }
 
 // With very many files open, each may buffer its first few hundred bytes even past the fixed
@@ -685,7 +656,7 @@ TEST(AsyncOutputFsReadTest, ManyOpenFilesBufferTheirFirstBytes) {
   for (FileId id : ids) ASSERT_TRUE(fs.Close(id, nullptr));
   ASSERT_TRUE(fs.Flush()) << fs.error();
   for (std::size_t i = 0; i < kFiles; i += 97) {
-    EXPECT_EQ(ReadDisk(dir / std::to_string(i)), text + more) << i;
+    EXPECT_EQ(ReadFile(dir / std::to_string(i)), text + more) << i;
   }
   EXPECT_EQ(static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir.path()),
                                                    std::filesystem::directory_iterator())),
@@ -717,7 +688,7 @@ TEST(PosixOutputFsGatherTest, PiecesLandOneAfterAnother) {
   ASSERT_TRUE(fs.WriteGather(id, 4, pieces)) << fs.error();
   ASSERT_TRUE(fs.WriteGather(id, want.size(), {})) << fs.error();
   ASSERT_TRUE(fs.Close(id, nullptr));
-  EXPECT_EQ(ReadDisk(dir / "g"), want);
+  EXPECT_EQ(ReadFile(dir / "g"), want);
 }
 
 // ---------------------------------------------------------------- tickets
@@ -752,7 +723,7 @@ TEST(AsyncOutputFsTicketTest, TicketsAreDistinctAndDoneAfterFlush) {
   for (std::uint64_t ticket : tickets) {
     EXPECT_EQ(fs.CloseDone(ticket), std::optional<bool>(true)) << "ticket " << ticket;
   }
-  EXPECT_EQ(ReadDisk(dir / "t19"), std::string(119, 'x'));
+  EXPECT_EQ(ReadFile(dir / "t19"), std::string(119, 'x'));
 }
 
 // ---------------------------------------------------------------- failures
@@ -840,8 +811,8 @@ TEST(AsyncOutputFsFailureTest, WriteErrorFailsFlushLaterClosesAndCalls) {
     EXPECT_FALSE(fs.Close(spare, nullptr));
     EXPECT_EQ(fs.error(), first_error) << "the first error is kept";
   }
-  EXPECT_EQ(ReadDisk(dir / "before"), "ok");
-  const auto big = ReadDisk(dir / "big");
+  EXPECT_EQ(ReadFile(dir / "before"), "ok");
+  const auto big = ReadFile(dir / "big");
   ASSERT_TRUE(big.has_value());
   EXPECT_LE(big->size(), kLimit);
   EXPECT_FALSE(std::filesystem::exists(dir / "after"));
@@ -875,7 +846,7 @@ TEST(AsyncOutputFsDescriptorTest, BudgetOfOneMeansOneDescriptor) {
     EXPECT_EQ(fs.open_descriptors(), 0u);
     EXPECT_EQ(FdCount(), fds_before);
   }
-  EXPECT_EQ(ReadDisk(dir / "f4"), "444");
+  EXPECT_EQ(ReadFile(dir / "f4"), "444");
   EXPECT_EQ(FdCount(), fds_before);
 }
 
@@ -938,10 +909,10 @@ TEST(AsyncOutputFsShutdownTest, DestructorFinishesQueuedWork) {
     ASSERT_TRUE(fs.WriteAt(open_big, kBig, B("tail")));
   }
   EXPECT_EQ(FdCount(), fds_before) << "every descriptor is closed";
-  EXPECT_EQ(ReadDisk(dir / "s/closed"), "closed file");
-  EXPECT_EQ(ReadDisk(dir / "s/open_small"), std::string("still open\0\0\0\0\0\0\0\0\0\0end", 23));
-  EXPECT_EQ(ReadDisk(dir / "s/empty"), "");
-  const auto big = ReadDisk(dir / "s/open_big");
+  EXPECT_EQ(ReadFile(dir / "s/closed"), "closed file");
+  EXPECT_EQ(ReadFile(dir / "s/open_small"), std::string("still open\0\0\0\0\0\0\0\0\0\0end", 23));
+  EXPECT_EQ(ReadFile(dir / "s/empty"), "");
+  const auto big = ReadFile(dir / "s/open_big");
   ASSERT_TRUE(big.has_value());
   EXPECT_TRUE(*big == AsString(Pattern(kBig, 9)) + "tail");
   struct stat st {};
@@ -967,7 +938,7 @@ TEST(AsyncOutputFsShutdownTest, ManyWritersManyFilesNoFlush) {
   }
   for (int i = 0; i < 60; ++i) {
     const std::string s = std::to_string(100 + i);
-    EXPECT_EQ(ReadDisk(dir / ("m/" + std::to_string(i))), s + s + s + s) << i;
+    EXPECT_EQ(ReadFile(dir / ("m/" + std::to_string(i))), s + s + s + s) << i;
   }
 }
 

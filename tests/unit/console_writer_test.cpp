@@ -17,6 +17,7 @@
 #include <string_view>
 #include <thread>
 
+#include "common/bytes.h"
 #include "config.h"
 #include "filename_template.h"
 #include "flow.h"
@@ -24,9 +25,7 @@
 namespace tcpflow {
 namespace {
 
-Bytes B(std::string_view s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
 
 IpAddress Addr(const char* text) {
   std::uint8_t bytes[16] = {};

@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -16,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/corpus.h"
 #include "ip.h"
 #include "pcap_source.h"
 #include "tcp_segment.h"
@@ -1002,21 +1001,6 @@ TEST(DatalinkTest, RadiotapPrefixesAreRejected) {
 
 // ---------------------------------------------------------------------- public capture corpus
 
-// A capture from the shared corpus ($TCPFLOW_CORPUS, else $top_srcdir/../shared/corpus), or ""
-// when it is not there.
-std::string CorpusFile(const std::string& name) {
-  std::string dir;
-  if (const char* corpus = std::getenv("TCPFLOW_CORPUS")) {
-    dir = corpus;
-  } else if (const char* top = std::getenv("top_srcdir")) {
-    dir = std::string(top) + "/../shared/corpus";
-  } else {
-    return "";
-  }
-  const std::string path = dir + "/" + name;
-  return std::ifstream(path).good() ? path : "";
-}
-
 // What the link, IP and TCP decoders make of every packet of a capture.
 struct CorpusTally {
   int packets = 0;
@@ -1050,8 +1034,9 @@ CorpusTally Tally(const std::string& path) {
 }
 
 TEST(DatalinkTest, CorpusRadiotapHttp) {
-  const std::string path = CorpusFile("arkime-80211-radiotap-http.pcap");
-  if (path.empty()) GTEST_SKIP() << "corpus capture not found";
+  std::string why_not;
+  const std::string path = testing::CorpusCapture("arkime-80211-radiotap-http.pcap", &why_not);
+  if (path.empty()) GTEST_SKIP() << why_not;
   const CorpusTally tally = Tally(path);
   // tshark: 26 QoS-less data frames with FCS, all TCP; client payload 4647 bytes (one 564-byte
   // retransmission; tcpflow 1.6.1 wrote 4083), server 3945.
@@ -1063,8 +1048,9 @@ TEST(DatalinkTest, CorpusRadiotapHttp) {
 }
 
 TEST(DatalinkTest, CorpusSll2) {
-  const std::string path = CorpusFile("sv-decode-sll2-01.pcap");
-  if (path.empty()) GTEST_SKIP() << "corpus capture not found";
+  std::string why_not;
+  const std::string path = testing::CorpusCapture("sv-decode-sll2-01.pcap", &why_not);
+  if (path.empty()) GTEST_SKIP() << why_not;
   const CorpusTally tally = Tally(path);
   EXPECT_EQ(tally.packets, 5);
   EXPECT_EQ(tally.tcp, 5);
@@ -1075,8 +1061,9 @@ TEST(DatalinkTest, CorpusSll2) {
 }
 
 TEST(DatalinkTest, CorpusPppoeSession) {
-  const std::string path = CorpusFile("sv-pppoe-session-http.pcap");
-  if (path.empty()) GTEST_SKIP() << "corpus capture not found";
+  std::string why_not;
+  const std::string path = testing::CorpusCapture("sv-pppoe-session-http.pcap", &why_not);
+  if (path.empty()) GTEST_SKIP() << why_not;
   const CorpusTally tally = Tally(path);
   EXPECT_EQ(tally.packets, 30);
   EXPECT_EQ(tally.tcp, 30);
@@ -1087,8 +1074,9 @@ TEST(DatalinkTest, CorpusPppoeSession) {
 }
 
 TEST(DatalinkTest, CorpusPppWithMpls) {
-  const std::string path = CorpusFile("tcpdump-lspping-fec-ldp-ppp.pcap");
-  if (path.empty()) GTEST_SKIP() << "corpus capture not found";
+  std::string why_not;
+  const std::string path = testing::CorpusCapture("tcpdump-lspping-fec-ldp-ppp.pcap", &why_not);
+  if (path.empty()) GTEST_SKIP() << why_not;
   const CorpusTally tally = Tally(path);
   // 13 frames: 3 TCP (BGP, MPLS-labelled), 10 UDP (5 of them labelled); all decode to IP.
   EXPECT_EQ(tally.packets, 13);

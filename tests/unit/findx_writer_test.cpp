@@ -8,54 +8,31 @@
 #include <optional>
 #include <string>
 
+#include "common/bytes.h"
+#include "common/memory_flow_files.h"
 #include "flow_writer.h"
 #include "output_dir.h"
 
 namespace tcpflow {
 namespace {
 
-Bytes B(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
 
 Timeval T(std::int64_t sec, std::int32_t usec) {
   return Timeval{sec, usec};
 }
 
 // The flow-file writer in front of the index writer, as in the pipeline's fan-out.
-class FindxWriterTest : public ::testing::Test {
+class FindxWriterTest : public ::testing::Test, protected testing::MemoryFlowFiles {
  protected:
-  FindxWriterTest() : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {
-    const std::uint8_t a[4] = {1, 2, 3, 4};
-    const std::uint8_t b[4] = {5, 6, 7, 8};
-    key_ = FlowKey{IpAddress::V4(a), IpAddress::V4(b), 1, 2, kNoVlan};
-  }
   // Builds the writers (after the test has set output_ / reassembly_).
   void Start() {
-    files_ = std::make_unique<FlowFileWriter>(output_, reassembly_, tmpl_, fs_);
     findx_ = std::make_unique<FindxWriter>(reassembly_.max_bytes_per_flow, fs_);
-    fanout_.Add(files_.get());
-    fanout_.Add(findx_.get());
-  }
-  std::string Contents(const std::string& path) {
-    auto it = fs_.files().find(path);
-    if (it == fs_.files().end()) return "<missing>";
-    return std::string(it->second.bytes.begin(), it->second.bytes.end());
+    FanOutBehindFiles(*findx_);
   }
   std::string Index() { return Contents(name_ + ".findx"); }
 
-  std::string error_;
-  FilenameTemplate tmpl_;
-  OutputConfig output_;
-  ReassemblyConfig reassembly_;
-  ReassemblyLimits limits_;
-  ReassemblyBudget budget_;
-  MemoryOutputFs fs_;
-  FlowKey key_;
-  std::unique_ptr<FlowFileWriter> files_;
   std::unique_ptr<FindxWriter> findx_;
-  SinkFanout fanout_;
-  const std::string name_ = "001.002.003.004.00001-005.006.007.008.00002";
 };
 
 TEST_F(FindxWriterTest, InOrderLinesAreAppendedAsDataArrives) {

@@ -14,13 +14,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
+#include "common/temp_dir.h"
 #include "filename_template.h"
 #include "flow_writer.h"
 #include "output_dir.h"
@@ -29,25 +29,9 @@
 namespace tcpflow {
 namespace {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/flow_alerts_test.XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::B;
+using testing::ReadFile;
+using testing::TempDir;
 
 // Both ends of a pipe, closed on destruction unless already closed.
 class Pipe {
@@ -94,11 +78,6 @@ class Pipe {
   int write_ = -1;
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -108,10 +87,6 @@ std::vector<std::string> Lines(const std::string& text) {
 
 bool Exists(const std::string& path) {
   return ::access(path.c_str(), F_OK) == 0;
-}
-
-Bytes B(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
 // A shell command that appends its argument ("$1"), one line each, to `log`.
@@ -316,7 +291,7 @@ TEST_F(FlowAlertsTest, NonBlockingPipeIsWaitedFor) {
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     EXPECT_EQ(status, 0);
-    got = ReadFile(copy);
+    got = ReadFile(copy).value_or("<unreadable>");
   }
   EXPECT_EQ(got, "open\t" + long_name + "\n");
 }
@@ -342,7 +317,7 @@ TEST(FlowAlertsCommandTest, PassesEveryPathVerbatimAndNeverRunsIt) {
   for (const auto& p : paths) runner.Run(p);
   runner.WaitAll();
   EXPECT_EQ(runner.running(), 0u);
-  std::vector<std::string> got = Lines(ReadFile(log));
+  std::vector<std::string> got = Lines(ReadFile(log).value_or(""));
   std::vector<std::string> want = paths;
   std::sort(got.begin(), got.end());
   std::sort(want.begin(), want.end());
@@ -376,7 +351,7 @@ TEST(FlowAlertsCommandTest, NeverMoreThanMaxChildrenAtOnce) {
   EXPECT_GE(seconds, 0.55) << "6 commands of 0.2 s, 2 at a time, take 3 rounds";
 
   std::vector<std::pair<long long, int>> events;  // (time, +1 start / -1 end)
-  for (const auto& line : Lines(ReadFile(log))) {
+  for (const auto& line : Lines(ReadFile(log).value_or(""))) {
     ASSERT_GE(line.size(), 3u) << line;
     events.emplace_back(std::stoll(line.substr(2)), line[0] == 'S' ? 1 : -1);
   }
@@ -406,7 +381,7 @@ TEST(FlowAlertsCommandTest, FailuresAreCountedNotFatal) {
   EXPECT_EQ(runner.stats().succeeded, 2u);
   EXPECT_EQ(runner.stats().failed, 1u);
   EXPECT_EQ(runner.first_failure(), "tcp_cmd on 'bad one': exit status 1");
-  EXPECT_EQ(Lines(ReadFile(log)).size(), 3u);
+  EXPECT_EQ(Lines(ReadFile(log).value_or("")).size(), 3u);
 
   CommandRunner killed("kill -9 $$; :", "http_cmd", 1);
   killed.Run("p");

@@ -6,14 +6,16 @@
 
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "common/pcap_read_back.h"
+#include "common/temp_dir.h"
 #include "flow_writer.h"
 #include "output_dir.h"
 
@@ -24,38 +26,12 @@ constexpr int kEthernet = 1;  // LINKTYPE_ETHERNET
 constexpr int kRaw = 101;     // LINKTYPE_RAW
 constexpr std::uint64_t kSeed = 0x1234;
 
-struct Record {
-  std::uint32_t sec = 0;
-  std::uint32_t usec = 0;
-  std::uint32_t wire_len = 0;
-  std::vector<std::uint8_t> data;
-};
+using testing::WrittenPcap;
 
-struct ParsedPcap {
-  std::uint32_t link_type = 0;
-  std::vector<Record> records;
-  bool ok = false;  // a header and whole records, nothing else
-};
-
-ParsedPcap Parse(const std::vector<std::uint8_t>& bytes) {
-  ParsedPcap p;
-  ByteReader r(bytes);
-  const std::uint32_t magic = r.Le32();
-  r.Skip(16);
-  p.link_type = r.Le32();
-  if (!r.ok() || magic != 0xa1b2c3d4) return p;
-  while (r.remaining() > 0) {
-    Record rec;
-    rec.sec = r.Le32();
-    rec.usec = r.Le32();
-    const std::uint32_t caplen = r.Le32();
-    rec.wire_len = r.Le32();
-    const Bytes data = r.Take(caplen);
-    if (!r.ok()) return p;
-    rec.data.assign(data.begin(), data.end());
-    p.records.push_back(std::move(rec));
-  }
-  p.ok = true;
+// `bytes` read back as the pcap this writer writes: classic, microseconds (the magic is checked).
+WrittenPcap ReadBack(std::span<const std::uint8_t> bytes) {
+  WrittenPcap p = testing::ReadBackPcap(bytes);
+  EXPECT_EQ(p.magic, 0xa1b2c3d4u);
   return p;
 }
 
@@ -79,10 +55,10 @@ SegmentInfo Segment(const std::vector<std::uint8_t>& frame, int link_type, Timev
 class FlowPcapWriterTest : public ::testing::Test {
  protected:
   FlowPcapWriterTest() : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {}
-  ParsedPcap File(const std::string& path) {
+  WrittenPcap File(const std::string& path) {
     auto it = fs_.files().find(path);
     if (it == fs_.files().end()) return {};
-    return Parse(it->second.bytes);
+    return ReadBack(it->second.bytes);
   }
 
   std::string error_;
@@ -102,7 +78,7 @@ TEST_F(FlowPcapWriterTest, WritesEveryPacketAsCapturedUnderTheFlowName) {
   w.OnSegment(flow, Segment(syn, kEthernet, Timeval{1600000000, 7}, 60));
   w.OnSegment(flow, Segment(data, kEthernet, Timeval{1600000001, 999999}, 5));
   ASSERT_TRUE(w.Finish());
-  const ParsedPcap p = File("out/" + name_ + ".pcap");
+  const WrittenPcap p = File("out/" + name_ + ".pcap");
   ASSERT_TRUE(p.ok);
   EXPECT_EQ(p.link_type, 1u);  // the input's link type, not tcpflow 1.6.1's 6
   ASSERT_EQ(p.records.size(), 2u);
@@ -127,8 +103,8 @@ TEST_F(FlowPcapWriterTest, OneFilePerDirection) {
   w.OnSegment(back, Segment(b, kRaw, Timeval{2, 0}, 1));
   w.OnSegment(out, Segment(a, kRaw, Timeval{3, 0}, 1));
   ASSERT_TRUE(w.Finish());
-  const ParsedPcap p = File(name_ + ".pcap");
-  const ParsedPcap q = File("192.168.001.002.00080-010.000.000.001.00999.pcap");
+  const WrittenPcap p = File(name_ + ".pcap");
+  const WrittenPcap q = File("192.168.001.002.00080-010.000.000.001.00999.pcap");
   ASSERT_TRUE(p.ok);
   ASSERT_TRUE(q.ok);
   EXPECT_EQ(p.link_type, 101u);
@@ -150,7 +126,7 @@ TEST_F(FlowPcapWriterTest, ReusedTupleGoesToOneFileNamedByTheFirstFlow) {
   w.OnSegment(second, Segment(frame, kRaw, Timeval{2, 0}, 1));
   ASSERT_TRUE(w.Finish());
   EXPECT_EQ(fs_.files().size(), 1u);
-  const ParsedPcap p = File(name_ + ".pcap");
+  const WrittenPcap p = File(name_ + ".pcap");
   ASSERT_EQ(p.records.size(), 2u);
   EXPECT_EQ(p.records[1].sec, 2u);
   EXPECT_EQ(w.files_created(), 1u);
@@ -169,7 +145,7 @@ TEST_F(FlowPcapWriterTest, PacketWithoutFlowJoinsItsTuplesFile) {
   w.OnPacket(Key(1, 999), other, Segment(last_ack, kRaw, Timeval{2, 0}, 1));
   ASSERT_TRUE(w.Finish());
   EXPECT_EQ(fs_.files().size(), 1u);
-  const ParsedPcap p = File(name_ + ".pcap");
+  const WrittenPcap p = File(name_ + ".pcap");
   ASSERT_EQ(p.records.size(), 2u);
   EXPECT_EQ(p.records[1].data, last_ack);
 }
@@ -184,7 +160,7 @@ TEST_F(FlowPcapWriterTest, PacketWithoutFlowIsNamedByTheGivenFields) {
   const std::vector<std::uint8_t> ack = {3};
   w.OnPacket(fields.key, fields, Segment(ack, kRaw, Timeval{1600000000, 5}, 1));
   ASSERT_TRUE(w.Finish());
-  const ParsedPcap p = File("o/1600000000-000-010.000.000.001.00999.pcap");
+  const WrittenPcap p = File("o/1600000000-000-010.000.000.001.00999.pcap");
   ASSERT_TRUE(p.ok);
   EXPECT_EQ(p.records.size(), 1u);
 }
@@ -212,7 +188,7 @@ TEST_F(FlowPcapWriterTest, OtherLinkTypeIsSkippedAndCounted) {
   w.OnSegment(flow, Segment(raw, kRaw, Timeval{2, 0}, 1));
   w.OnSegment(flow, Segment(eth, kEthernet, Timeval{3, 0}, 1));
   ASSERT_TRUE(w.Finish());
-  const ParsedPcap p = File(name_ + ".pcap");
+  const WrittenPcap p = File(name_ + ".pcap");
   EXPECT_EQ(p.link_type, 1u);
   ASSERT_EQ(p.records.size(), 2u);
   EXPECT_EQ(p.records[1].sec, 3u);
@@ -232,7 +208,7 @@ TEST_F(FlowPcapWriterTest, ExistingFileIsOverwritten) {
   const std::vector<std::uint8_t> frame = {1, 2};
   w.OnSegment(flow, Segment(frame, kRaw, Timeval{1, 0}, 2));
   ASSERT_TRUE(w.Finish());
-  const ParsedPcap p = File(name_ + ".pcap");
+  const WrittenPcap p = File(name_ + ".pcap");
   ASSERT_TRUE(p.ok);
   EXPECT_EQ(p.records.size(), 1u);
   EXPECT_EQ(fs_.files().at(name_ + ".pcap").bytes.size(), 24u + 16u + 2u);
@@ -325,7 +301,7 @@ TEST_F(FlowPcapWriterTest, CapEvictsTheLeastRecentlyUsedTupleAndCountsIt) {
   EXPECT_EQ(anomalies_.Get(Anomaly::kFlowPcapEvicted), 1u);
   // b's file was written out and closed when it was evicted.
   const std::string b_name = "010.000.000.001.01002-192.168.001.002.00080.pcap";
-  ParsedPcap evicted = File(b_name);
+  WrittenPcap evicted = File(b_name);
   ASSERT_TRUE(evicted.ok);
   EXPECT_EQ(evicted.records.size(), 1u);
   // b comes back: a (now the oldest) goes, and b's file grows with no second header.
@@ -333,7 +309,7 @@ TEST_F(FlowPcapWriterTest, CapEvictsTheLeastRecentlyUsedTupleAndCountsIt) {
   EXPECT_EQ(anomalies_.Get(Anomaly::kFlowPcapEvicted), 2u);
   EXPECT_EQ(w.files_reopened(), 1u);
   ASSERT_TRUE(w.Finish());
-  const ParsedPcap again = File(b_name);
+  const WrittenPcap again = File(b_name);
   ASSERT_TRUE(again.ok);
   ASSERT_EQ(again.records.size(), 2u);
   EXPECT_EQ(again.records[0].sec, 2u);
@@ -351,7 +327,7 @@ TEST(FlowPcapWriterCapTest, CappedRunsWriteTheSameFilesAsAnUncappedOne) {
   EXPECT_EQ(evictions, 0u);
   EXPECT_EQ(peak_open, 40u);
   ASSERT_EQ(uncapped.size(), 40u);
-  for (const auto& [path, bytes] : uncapped) EXPECT_TRUE(Parse(bytes).ok) << path;
+  for (const auto& [path, bytes] : uncapped) EXPECT_TRUE(ReadBack(bytes).ok) << path;
   for (const std::uint64_t cap : {1u, 3u, 39u}) {
     for (const std::size_t buffer_bytes :
          {std::size_t{1}, std::size_t{200}, kFlowPcapBufferBytes}) {
@@ -383,32 +359,15 @@ TEST_F(FlowPcapWriterTest, AllBuffersTogetherStayUnderTheTotalBound) {
   for (int i = 0; i < 40; ++i) {
     const std::string name =
         "010.000.000.001.0" + std::to_string(3000 + i) + "-192.168.001.002.00080.pcap";
-    const ParsedPcap p = File(name);
+    const WrittenPcap p = File(name);
     ASSERT_TRUE(p.ok) << name;
     ASSERT_EQ(p.records.size(), 30u);
     EXPECT_EQ(p.records[29].sec, 29u);
   }
 }
 
-// A scratch directory, removed at the end.
-class FlowPcapWriterTempDir {
- public:
-  FlowPcapWriterTempDir() {
-    std::string tmpl = std::filesystem::temp_directory_path() / "flow_pcap_writer_test.XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~FlowPcapWriterTempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST(FlowPcapWriterPosixTest, EvictedFileRemovedMeanwhileFailsTheReopen) {
-  FlowPcapWriterTempDir dir;
+  testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   std::string error;
   const FilenameTemplate tmpl = *FilenameTemplate::Parse(kDefaultFilenameTemplate, &error);
@@ -433,7 +392,7 @@ TEST(FlowPcapWriterPosixTest, EvictedFileRemovedMeanwhileFailsTheReopen) {
 }
 
 TEST(FlowPcapWriterPosixTest, ManyFlowsUnderATinyBudgetReadBackWithLibpcap) {
-  FlowPcapWriterTempDir dir;
+  testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   std::string error;
   const FilenameTemplate tmpl = *FilenameTemplate::Parse(kDefaultFilenameTemplate, &error);

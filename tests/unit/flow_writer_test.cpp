@@ -4,44 +4,22 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
+#include <vector>
 
+#include "common/bytes.h"
+#include "common/memory_flow_files.h"
+#include "common/temp_dir.h"
 #include "output_dir.h"
 
 namespace tcpflow {
 namespace {
 
-Bytes B(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
 
-class FlowWriterTest : public ::testing::Test {
- protected:
-  FlowWriterTest() : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {
-    const std::uint8_t a[4] = {1, 2, 3, 4};
-    const std::uint8_t b[4] = {5, 6, 7, 8};
-    key_ = FlowKey{IpAddress::V4(a), IpAddress::V4(b), 1, 2, kNoVlan};
-  }
-  std::string Contents(const std::string& name) {
-    const auto& f = fs_.files().at(name);
-    return std::string(f.bytes.begin(), f.bytes.end());
-  }
-  std::string error_;
-  FilenameTemplate tmpl_;
-  OutputConfig output_;
-  ReassemblyConfig reassembly_;
-  ReassemblyLimits limits_;
-  ReassemblyBudget budget_;
-  MemoryOutputFs fs_;
-  FlowKey key_;
-  const std::string name_ = "001.002.003.004.00001-005.006.007.008.00002";
-};
+class FlowWriterTest : public ::testing::Test, protected testing::MemoryFlowFiles {};
 
 TEST_F(FlowWriterTest, NoDataNoFile) {
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
@@ -147,9 +125,9 @@ TEST_F(FlowWriterTest, TemplateWithoutCounterRefusesToOverwrite) {
 
 // The real file system: many files through one descriptor give the same bytes.
 TEST(PosixOutputFsTest, OneDescriptorBudgetGivesSameOutput) {
-  char tmpl[] = "/tmp/tcpflow-fs-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  const testing::TempDir temp;
+  ASSERT_TRUE(temp.ok());
+  const std::string& dir = temp.path();
   {
     PosixOutputFs fs(1);
     std::vector<FileId> ids(10);
@@ -170,26 +148,22 @@ TEST(PosixOutputFsTest, OneDescriptorBudgetGivesSameOutput) {
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(fs.Close(ids[i], &t));
     EXPECT_EQ(fs.peak_descriptors(), 1u);
   }
-  std::ifstream f(dir + "/sub/f7", std::ios::binary);
-  std::string got((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(got, "707172");
+  EXPECT_EQ(testing::ReadFile(dir + "/sub/f7"), "707172");
   struct stat st {};
   ASSERT_EQ(::stat((dir + "/sub/f7").c_str(), &st), 0);
   EXPECT_EQ(st.st_mtime, 1600000000) << "closing sets the flow's first-packet time";
-  std::filesystem::remove_all(dir);
 }
 
 TEST(PosixOutputFsTest, MakeDirsFailsOnFile) {
-  char tmpl[] = "/tmp/tcpflow-fs-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  const testing::TempDir temp;
+  ASSERT_TRUE(temp.ok());
+  const std::string& dir = temp.path();
   std::ofstream(dir + "/file") << "x";
   PosixOutputFs fs(4);
   EXPECT_FALSE(fs.MakeDirs(dir + "/file"));
   EXPECT_NE(fs.error().find("not a directory"), std::string::npos);
   FileId id = 0;
   EXPECT_EQ(fs.CreateExclusive(dir + "/file/x", &id), OutputFs::CreateStatus::kError);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
+
 namespace tcpflow {
 namespace {
 
-Bytes B(std::string_view s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
 
 // Records callbacks as text lines; consecutive contiguous body pieces are merged so that the log
 // does not depend on how the input was split.

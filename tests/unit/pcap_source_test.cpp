@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +18,7 @@
 
 #include "build_config.h"
 #include "common/pcap_builder.h"
+#include "common/temp_dir.h"
 #include "common/zlib_compress.h"
 #include "decompress.h"
 #ifdef HAVE_LZMA
@@ -37,6 +37,7 @@ namespace {
 using testing::ByteVec;
 using testing::Deflate;
 using testing::kGzipWindowBits;
+using testing::TempDir;
 
 constexpr int kDltNull = 0;
 constexpr int kDltEthernet = 1;
@@ -46,32 +47,12 @@ constexpr std::int64_t kT0 = 1600000000;
 
 // ------------------------------------------------------------------------------------ helpers
 
-// A directory under the system temp dir, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pcap_source_test.XXXXXX");
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  bool ok() const { return !path_.empty(); }
-  // Writes `bytes` to NAME inside the directory and returns the full path.
-  std::string Write(const std::string& name, const ByteVec& bytes) const {
-    const std::string path = path_ + "/" + name;
-    EXPECT_TRUE(testing::WriteFileBytes(path, bytes)) << path;
-    return path;
-  }
-  std::string Path(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+// Writes `bytes` to `name` inside `dir` and returns the file's path.
+std::string WriteIn(const TempDir& dir, const std::string& name, const ByteVec& bytes) {
+  const std::string path = dir / name;
+  EXPECT_TRUE(testing::WriteFileBytes(path, bytes)) << path;
+  return path;
+}
 
 struct Packet {
   Timeval ts;
@@ -421,7 +402,7 @@ TEST(PcapSourceTest, ClassicPcapInBothByteOrdersAndResolutions) {
       opts.big_endian = big_endian;
       opts.nanosecond = nanosecond;
       const testing::PcapWriter w = ClassicPcap(3, opts);
-      const ReadResult r = ReadAll(dir.Write("c.pcap", w.bytes()));
+      const ReadResult r = ReadAll(WriteIn(dir, "c.pcap", w.bytes()));
       SCOPED_TRACE(std::string(big_endian ? "big" : "little") + (nanosecond ? " ns" : " us"));
       ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
       EXPECT_EQ(r.last, PcapSource::Status::kEnd);
@@ -442,7 +423,7 @@ TEST(PcapSourceTest, ClassicPcapLinkTypeIsOnEveryPacket) {
   ASSERT_TRUE(dir.ok());
   testing::PcapWriter w({.linktype = kLinktypeRaw});
   w.Add(kT0, 5, TcpPacket(1, 2, "raw"));
-  const ReadResult r = ReadAll(dir.Write("raw.pcap", w.bytes()));
+  const ReadResult r = ReadAll(WriteIn(dir, "raw.pcap", w.bytes()));
   ASSERT_EQ(r.packets.size(), 1u) << r.open_error << r.error;
   EXPECT_EQ(r.link_type, kDltRaw);
   EXPECT_EQ(r.packets[0].link_type, kDltRaw);
@@ -455,7 +436,7 @@ TEST(PcapSourceTest, PlainPcapErrorsNameTheRecordOffset) {
   testing::PcapWriter w = ClassicPcap(2);
   ByteVec cut = w.bytes();
   cut.resize(cut.size() - 10);
-  const std::string truncated = dir.Write("t.pcap", cut);
+  const std::string truncated = WriteIn(dir, "t.pcap", cut);
   ReadResult r = ReadAll(truncated);
   EXPECT_EQ(r.packets.size(), 1u);
   EXPECT_EQ(r.last, PcapSource::Status::kError);
@@ -467,18 +448,18 @@ TEST(PcapSourceTest, PlainPcapErrorsNameTheRecordOffset) {
   // An absurd captured length.
   testing::PcapWriter bad = ClassicPcap(1);
   bad.AddRawRecord(kT0, 0, 3925868813u, 60, ByteVec(60, 0));
-  const std::string caplen = dir.Write("caplen.pcap", bad.bytes());
+  const std::string caplen = WriteIn(dir, "caplen.pcap", bad.bytes());
   r = ReadAll(caplen);
   EXPECT_EQ(r.packets.size(), 1u);
   EXPECT_EQ(r.error, caplen + RecordText(bad.record_offsets()[1]) +
                          "invalid packet capture length 3925868813, bigger than snaplen of "
                          "262144");
 
-  r = ReadAll(dir.Write("junk.pcap", testing::ToBytes("this is not a capture file")));
-  EXPECT_EQ(r.open_error, dir.Path("junk.pcap") + ": unknown file format");
-  r = ReadAll(dir.Path("missing.pcap"));
-  EXPECT_EQ(r.open_error, dir.Path("missing.pcap") + ": No such file or directory");
-  const std::string sub = dir.Path("sub");
+  r = ReadAll(WriteIn(dir, "junk.pcap", testing::ToBytes("this is not a capture file")));
+  EXPECT_EQ(r.open_error, (dir / "junk.pcap") + ": unknown file format");
+  r = ReadAll(dir / "missing.pcap");
+  EXPECT_EQ(r.open_error, (dir / "missing.pcap") + ": No such file or directory");
+  const std::string sub = dir / "sub";
   ASSERT_EQ(::mkdir(sub.c_str(), 0700), 0);
   r = ReadAll(sub);
   EXPECT_EQ(r.open_error, sub + ": error reading dump file: Is a directory");
@@ -529,7 +510,7 @@ TEST(PcapSourceTest, BadRecordOffsetsInEveryClassicVariant) {
       const std::size_t bad_at = f.size();
       f.Record(d.caplen_field, ByteVec(60, 0x42));
       if (d.keep > 0) f.Cut(bad_at + d.keep);
-      const std::string path = dir.Write("v.pcap", v.gzip ? Gzip(f.bytes()) : f.bytes());
+      const std::string path = WriteIn(dir, "v.pcap", v.gzip ? Gzip(f.bytes()) : f.bytes());
       const ReadResult r = ReadAll(path);
       ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
       EXPECT_EQ(r.packets[2].data, EthFrame(TcpPacket(2002, 80, "x")));
@@ -571,7 +552,7 @@ TEST(PcapSourceTest, ClassicReaderAgreesWithLibpcap) {
           w.AddRawRecord(stamp.sec, stamp.frac, size, size * 3, ByteVec(size, 0x5a));
           size = size * 7 % 65535 + 1;
         }
-        const std::string path = dir.Write("same.pcap", w.bytes());
+        const std::string path = WriteIn(dir, "same.pcap", w.bytes());
         const ReadResult ours = ReadAll(path);
         ASSERT_EQ(ours.last, PcapSource::Status::kEnd) << ours.open_error << ours.error;
         char errbuf[PCAP_ERRBUF_SIZE] = {};
@@ -613,7 +594,7 @@ TEST(PcapSourceTest, ZeroLengthRecordsAreSkippedThenReported) {
     w.AddRawRecord(kT0 + 3, 0, 0, 0, {});
     w.AddRawRecord(kT0 + 4, 0, 0, 0, {});
     w.Add(kT0 + 5, 0, EthFrame(TcpPacket(3, 80, "three")));
-    const std::string path = dir.Write("zero.pcap", w.bytes());
+    const std::string path = WriteIn(dir, "zero.pcap", w.bytes());
     const ReadResult r = ReadAll(path);
     ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
     EXPECT_EQ(r.packets[1].data, EthFrame(TcpPacket(2, 80, "two")));
@@ -627,7 +608,7 @@ TEST(PcapSourceTest, ZeroLengthRecordsAreSkippedThenReported) {
   testing::PcapWriter one;
   one.AddRawRecord(kT0, 0, 0, 60, {});
   one.Add(kT0 + 1, 0, EthFrame(TcpPacket(1, 80, "one")));
-  const std::string path = dir.Write("one.pcap", one.bytes());
+  const std::string path = WriteIn(dir, "one.pcap", one.bytes());
   const ReadResult r = ReadAll(path, "port 9");
   EXPECT_TRUE(r.packets.empty());
   EXPECT_EQ(r.error, path + ": zero-length record at offset 24 skipped");
@@ -644,7 +625,7 @@ TEST(PcapSourceTest, RecordAboveTheSnapshotLengthIsCutThenReported) {
   w.AddRawRecord(kT0 + 1, 0, static_cast<std::uint32_t>(big.size()),
                  static_cast<std::uint32_t>(big.size()), big);
   w.Add(kT0 + 2, 0, EthFrame(TcpPacket(3, 80, "three")));
-  const std::string path = dir.Write("big.pcap", w.bytes());
+  const std::string path = WriteIn(dir, "big.pcap", w.bytes());
   const ReadResult r = ReadAll(path);
   ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
   EXPECT_EQ(r.packets[1].data, ByteVec(big.begin(), big.begin() + 100));
@@ -665,7 +646,7 @@ TEST(PcapSourceTest, PcapngWithOneLinkType) {
   const std::uint32_t eth = w.AddInterface(1, 262144, 9);
   w.Add(eth, kT0, 999999999, EthFrame(TcpPacket(1, 2, "a")));
   w.Add(eth, kT0 + 1, 1000, EthFrame(TcpPacket(1, 2, "b")));
-  const ReadResult r = ReadAll(dir.Write("one.pcapng", w.bytes()));
+  const ReadResult r = ReadAll(WriteIn(dir, "one.pcapng", w.bytes()));
   ASSERT_EQ(r.packets.size(), 2u) << r.open_error << r.error;
   EXPECT_EQ(r.link_type, kDltEthernet);
   EXPECT_EQ(r.packets[0].ts.usec, 999999);
@@ -677,7 +658,7 @@ TEST(PcapSourceTest, PcapngWithOneLinkType) {
 TEST(PcapSourceTest, MixedPcapngGivesEachPacketItsLinkTypeAndTime) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const ReadResult r = ReadAll(dir.Write("mixed.pcapng", MixedFile().bytes()));
+  const ReadResult r = ReadAll(WriteIn(dir, "mixed.pcapng", MixedFile().bytes()));
   EXPECT_EQ(r.last, PcapSource::Status::kEnd) << r.error;
   EXPECT_EQ(r.link_type, kDltEthernet);  // the first interface's
   ExpectMixedPackets(r);
@@ -697,7 +678,7 @@ TEST(PcapSourceTest, SecondLinkTypeAfterPacketsIsReadWithoutRepeats) {
   f.Interface(kLinktypeRaw);
   f.Enhanced(1, (kT0 + 3) * 1000000ull, TcpPacket(1, 2, "r"));
   f.Enhanced(0, (kT0 + 4) * 1000000ull, EthFrame(TcpPacket(1, 2, "e4")));
-  const ReadResult r = ReadAll(dir.Write("late.pcapng", f.bytes()));
+  const ReadResult r = ReadAll(WriteIn(dir, "late.pcapng", f.bytes()));
   ASSERT_EQ(r.packets.size(), 5u) << r.error;
   EXPECT_EQ(r.last, PcapSource::Status::kEnd);
   for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(r.packets[i].ts.sec, kT0 + static_cast<int>(i));
@@ -718,7 +699,7 @@ TEST(PcapSourceTest, TimestampResolutionsAgreeWithLibpcap) {
     if (mixed) f.Interface(0);
     f.Enhanced(0, kT0 * 1024ull + 512, EthFrame(TcpPacket(1, 2, "a")));
     f.Enhanced(0, kT0 * 1024ull + 1023, EthFrame(TcpPacket(1, 2, "b")));
-    const ReadResult r = ReadAll(dir.Write("pow2.pcapng", f.bytes()));
+    const ReadResult r = ReadAll(WriteIn(dir, "pow2.pcapng", f.bytes()));
     SCOPED_TRACE(mixed ? "our reader" : "libpcap");
     ASSERT_EQ(r.packets.size(), 2u) << r.error;
     EXPECT_EQ(r.packets[0].ts.sec, kT0);
@@ -731,7 +712,7 @@ TEST(PcapSourceTest, TimestampResolutionsAgreeWithLibpcap) {
     f.Interface(1, 6, -1000);
     if (mixed) f.Interface(0);
     f.Enhanced(0, (kT0 + 1000) * 1000000ull + 42, EthFrame(TcpPacket(1, 2, "a")));
-    const ReadResult r = ReadAll(dir.Write("offset.pcapng", f.bytes()));
+    const ReadResult r = ReadAll(WriteIn(dir, "offset.pcapng", f.bytes()));
     SCOPED_TRACE(mixed ? "offset, our reader" : "offset, libpcap");
     ASSERT_EQ(r.packets.size(), 1u) << r.error;
     EXPECT_EQ(r.packets[0].ts.sec, kT0);
@@ -750,7 +731,7 @@ TEST(PcapSourceTest, SectionsInBothByteOrders) {
   f.Section(false);  // interface ids start again at 0
   f.Interface(kLinktypeRaw, 9);
   f.Enhanced(0, (kT0 + 1) * 1000000000ull + 7000, TcpPacket(1, 2, "le"));
-  const ReadResult r = ReadAll(dir.Write("sections.pcapng", f.bytes()));
+  const ReadResult r = ReadAll(WriteIn(dir, "sections.pcapng", f.bytes()));
   ASSERT_EQ(r.packets.size(), 2u) << r.error;
   EXPECT_EQ(r.packets[0].link_type, kDltNull);
   EXPECT_EQ(r.packets[0].data, NullFrame(TcpPacket(1, 2, "be")));
@@ -772,7 +753,7 @@ TEST(PcapSourceTest, SimpleAndObsoletePacketBlocksAndUnknownBlocks) {
   f.Simple(ByteVec(eth.begin(), eth.begin() + 40), static_cast<std::uint32_t>(eth.size()));
   f.Obsolete(1, (kT0 + 2) * 1000000ull + 3, TcpPacket(1, 2, "pb"));
   f.Block(5, ByteVec(20, 0));  // interface statistics block
-  const ReadResult r = ReadAll(dir.Write("spb.pcapng", f.bytes()));
+  const ReadResult r = ReadAll(WriteIn(dir, "spb.pcapng", f.bytes()));
   ASSERT_EQ(r.packets.size(), 2u) << r.error;
   EXPECT_EQ(r.last, PcapSource::Status::kEnd);
   EXPECT_EQ(r.packets[0].link_type, kDltEthernet);
@@ -830,7 +811,7 @@ TEST(PcapSourceTest, BrokenBlocksNameTheFileAndOffset) {
     f.Enhanced(1, kT0 * 1000000ull, TcpPacket(1, 2, "two"));
     const std::size_t bad_at = f.size();
     c.damage(f);
-    const std::string path = dir.Write("broken.pcapng", f.bytes());
+    const std::string path = WriteIn(dir, "broken.pcapng", f.bytes());
     const ReadResult r = ReadAll(path);
     EXPECT_EQ(r.packets.size(), 2u);
     EXPECT_EQ(r.last, PcapSource::Status::kError);
@@ -878,7 +859,7 @@ TEST(PcapSourceTest, BrokenBlocksInASingleLinkTypeFile) {
     f.Enhanced(0, kT0 * 1000000ull, EthFrame(TcpPacket(1, 2, "two")));
     const std::size_t bad_at = f.size();
     c.damage(f);
-    const std::string path = dir.Write("broken1.pcapng", f.bytes());
+    const std::string path = WriteIn(dir, "broken1.pcapng", f.bytes());
     const ReadResult r = ReadAll(path);
     ASSERT_EQ(r.packets.size(), 2u) << r.open_error << r.error;
     EXPECT_EQ(r.packets[1].data, EthFrame(TcpPacket(1, 2, "two")));
@@ -896,16 +877,16 @@ TEST(PcapSourceTest, BrokenSectionHeaders) {
   version.Interface(0);
   const std::size_t bad_at = version.size();
   version.Section(false, 2);
-  const std::string path = dir.Write("v2.pcapng", version.bytes());
+  const std::string path = WriteIn(dir, "v2.pcapng", version.bytes());
   ReadResult r = ReadAll(path);
   EXPECT_EQ(r.error, path + OffsetText(bad_at) + "unsupported pcapng version 2.0");
 
   NgFile magic = MixedFile();
   const std::size_t magic_at = magic.size();
   magic.RawBlock(0x0A0D0D0A, 28, ByteVec(16, 0x55), 28);
-  r = ReadAll(dir.Write("magic.pcapng", magic.bytes()));
+  r = ReadAll(WriteIn(dir, "magic.pcapng", magic.bytes()));
   EXPECT_EQ(r.packets.size(), 6u);
-  EXPECT_EQ(r.error, dir.Path("magic.pcapng") + OffsetText(magic_at) +
+  EXPECT_EQ(r.error, (dir / "magic.pcapng") + OffsetText(magic_at) +
                          "section header block with an unknown byte-order magic");
 }
 
@@ -936,7 +917,7 @@ TEST(PcapSourceTest, CompressedCapturesAreRecognisedByMagic) {
       // be told so.
       ByteVec fake = kind.magic;
       fake.resize(64, 0x42);
-      const std::string path = dir.Write(name + ".pcap", fake);
+      const std::string path = WriteIn(dir, name + ".pcap", fake);
       EXPECT_EQ(ReadAll(path).open_error, path + ": " + name +
                                               "-compressed capture, but this tcpflow was built "
                                               "without " +
@@ -945,11 +926,11 @@ TEST(PcapSourceTest, CompressedCapturesAreRecognisedByMagic) {
     }
     ASSERT_EQ(DetectCompression(*packed_pcap), kind.compression);
     // Named as if they were not compressed: only the bytes count.
-    ReadResult r = ReadAll(dir.Write(name + ".pcap", *packed_pcap));
+    ReadResult r = ReadAll(WriteIn(dir, name + ".pcap", *packed_pcap));
     ASSERT_EQ(r.packets.size(), 4u) << r.open_error << r.error;
     EXPECT_EQ(r.last, PcapSource::Status::kEnd);
     EXPECT_EQ(r.packets[3].data, EthFrame(TcpPacket(2003, 80, "x")));
-    r = ReadAll(dir.Write(name + ".pcapng", Compress(kind.compression, mixed).value()));
+    r = ReadAll(WriteIn(dir, name + ".pcapng", Compress(kind.compression, mixed).value()));
     EXPECT_EQ(r.last, PcapSource::Status::kEnd) << r.open_error << r.error;
     ExpectMixedPackets(r);
   }
@@ -958,7 +939,7 @@ TEST(PcapSourceTest, CompressedCapturesAreRecognisedByMagic) {
 TEST(PcapSourceTest, PlainFileNamedGzIsReadAsIs) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const ReadResult r = ReadAll(dir.Write("plain.pcap.gz", ClassicPcap(2).bytes()));
+  const ReadResult r = ReadAll(WriteIn(dir, "plain.pcap.gz", ClassicPcap(2).bytes()));
   EXPECT_EQ(r.packets.size(), 2u) << r.open_error;
 }
 
@@ -970,7 +951,7 @@ TEST(PcapSourceTest, ConcatenatedGzipMembersAreOneStream) {
   ByteVec packed = Gzip(ByteVec(w.bytes().begin(), w.bytes().begin() + split));
   const ByteVec second = Gzip(ByteVec(w.bytes().begin() + split, w.bytes().end()));
   packed.insert(packed.end(), second.begin(), second.end());
-  const ReadResult r = ReadAll(dir.Write("two.gz", packed));
+  const ReadResult r = ReadAll(WriteIn(dir, "two.gz", packed));
   EXPECT_EQ(r.packets.size(), 5u) << r.open_error << r.error;
   EXPECT_EQ(r.last, PcapSource::Status::kEnd);
 }
@@ -982,7 +963,7 @@ TEST(PcapSourceTest, CorruptGzipDeliversWhatCameBefore) {
   // Three whole records, then a deflate block of the reserved type 3 and more garbage.
   ByteVec packed = Gzip(w.bytes(), w.record_offsets()[3]);
   packed.insert(packed.end(), {0x06, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x11, 0x22});
-  const std::string path = dir.Write("corrupt.pcap", packed);
+  const std::string path = WriteIn(dir, "corrupt.pcap", packed);
   ReadResult r = ReadAll(path);
   EXPECT_EQ(r.packets.size(), 3u);
   EXPECT_EQ(r.last, PcapSource::Status::kError);
@@ -990,7 +971,7 @@ TEST(PcapSourceTest, CorruptGzipDeliversWhatCameBefore) {
 
   // Cut short: what was decoded comes out, then the error.
   const ByteVec whole = Gzip(w.bytes());
-  const std::string cut = dir.Write("cut.pcap", ByteVec(whole.begin(), whole.end() - 30));
+  const std::string cut = WriteIn(dir, "cut.pcap", ByteVec(whole.begin(), whole.end() - 30));
   r = ReadAll(cut);
   EXPECT_LT(r.packets.size(), 6u);
   EXPECT_EQ(r.error, cut + ": truncated gzip data (it ends early)");
@@ -998,14 +979,15 @@ TEST(PcapSourceTest, CorruptGzipDeliversWhatCameBefore) {
   // The same through our pcapng reader.
   const ByteVec mixed = MixedFile().bytes();
   const ByteVec packed_ng = Gzip(mixed);
-  const std::string ng = dir.Write("cut.pcapng", ByteVec(packed_ng.begin(), packed_ng.end() - 9));
+  const std::string ng =
+      WriteIn(dir, "cut.pcapng", ByteVec(packed_ng.begin(), packed_ng.end() - 9));
   r = ReadAll(ng);
   EXPECT_EQ(r.last, PcapSource::Status::kError);
   EXPECT_EQ(r.error, ng + ": truncated gzip data (it ends early)");
 
   // Broken before the capture header: the open fails.
   const ByteVec header_only = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x06, 0x00};
-  const std::string early = dir.Write("early.pcap", header_only);
+  const std::string early = WriteIn(dir, "early.pcap", header_only);
   r = ReadAll(early);
   EXPECT_EQ(r.open_error, early + ": corrupt gzip data: invalid block type");
 }
@@ -1015,7 +997,7 @@ TEST(PcapSourceTest, CorruptGzipDeliversWhatCameBefore) {
 TEST(PcapSourceTest, PipesAreReadOnce) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const std::string fifo = dir.Path("fifo");
+  const std::string fifo = dir / "fifo";
   for (const ByteVec& content :
        {MixedFile().bytes(), Gzip(MixedFile().bytes()), Gzip(ClassicPcap(3).bytes())}) {
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -1051,7 +1033,7 @@ TEST(PcapSourceTest, FilterAppliesToEveryLinkType) {
     f.Enhanced(id, kT0 * 1000000ull, frame(UdpPacket(5000, 80)));
     kept.push_back(tag);
   }
-  const std::string path = dir.Write("filter.pcapng", f.bytes());
+  const std::string path = WriteIn(dir, "filter.pcapng", f.bytes());
   const ReadResult r = ReadAll(path, "tcp port 80");
   ASSERT_EQ(r.packets.size(), 3u) << r.open_error << r.error;
   EXPECT_EQ(r.packets[0].data, EthFrame(TcpPacket(5000, 80, "if0")));
@@ -1077,7 +1059,7 @@ TEST(PcapSourceTest, FilterCountsPacketsLibpcapDroppedBeforeARead) {
   f.Interface(kLinktypeRaw);
   f.Enhanced(1, kT0 * 1000000ull, TcpPacket(5000, 80, "keep1"));
   f.Enhanced(1, kT0 * 1000000ull, TcpPacket(5000, 443, "drop"));
-  const ReadResult r = ReadAll(dir.Write("late_filter.pcapng", f.bytes()), "port 80");
+  const ReadResult r = ReadAll(WriteIn(dir, "late_filter.pcapng", f.bytes()), "port 80");
   ASSERT_EQ(r.packets.size(), 2u) << r.error;
   EXPECT_EQ(r.packets[0].data, EthFrame(TcpPacket(5000, 80, "keep0")));
   EXPECT_EQ(r.packets[1].data, TcpPacket(5000, 80, "keep1"));
@@ -1086,7 +1068,7 @@ TEST(PcapSourceTest, FilterCountsPacketsLibpcapDroppedBeforeARead) {
 TEST(PcapSourceTest, FilterThatFailsOnALaterLinkTypeStopsThere) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const std::string path = dir.Write("mixed.pcapng", MixedFile().bytes());
+  const std::string path = WriteIn(dir, "mixed.pcapng", MixedFile().bytes());
   // Ethernet addresses compile for Ethernet but not for RAW.
   const ReadResult r = ReadAll(path, "ether src 00:11:22:33:44:55");
   EXPECT_TRUE(r.open_error.empty()) << r.open_error;

@@ -4,94 +4,33 @@
 
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <bit>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "common/pcap_read_back.h"
+#include "common/temp_dir.h"
 #include "output_dir.h"
 
 namespace tcpflow {
 namespace {
 
+using testing::ReadBackPcap;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WrittenPcap;
+using testing::WrittenRecord;
+
 constexpr int kEthernet = 1;  // LINKTYPE_ETHERNET
 constexpr int kRaw = 101;     // LINKTYPE_RAW
-
-struct Record {
-  std::uint32_t sec = 0;
-  std::uint32_t usec = 0;
-  std::uint32_t wire_len = 0;
-  std::vector<std::uint8_t> data;
-};
-
-struct ParsedFile {
-  std::uint32_t magic = 0;
-  std::uint16_t major = 0;
-  std::uint16_t minor = 0;
-  std::uint32_t thiszone = 0;
-  std::uint32_t sigfigs = 0;
-  std::uint32_t snaplen = 0;
-  std::uint32_t link_type = 0;
-  std::vector<Record> records;
-  bool ok = false;  // the bytes were exactly a header and whole records
-};
-
-ParsedFile Parse(const std::vector<std::uint8_t>& bytes) {
-  ParsedFile f;
-  ByteReader r(bytes);
-  f.magic = r.Le32();
-  f.major = r.Le16();
-  f.minor = r.Le16();
-  f.thiszone = r.Le32();
-  f.sigfigs = r.Le32();
-  f.snaplen = r.Le32();
-  f.link_type = r.Le32();
-  if (!r.ok()) return f;
-  while (r.remaining() > 0) {
-    Record rec;
-    rec.sec = r.Le32();
-    rec.usec = r.Le32();
-    const std::uint32_t caplen = r.Le32();
-    rec.wire_len = r.Le32();
-    Bytes data = r.Take(caplen);
-    if (!r.ok()) return f;
-    rec.data.assign(data.begin(), data.end());
-    f.records.push_back(std::move(rec));
-  }
-  f.ok = true;
-  return f;
-}
 
 std::vector<std::uint8_t> Payload(std::size_t n, std::uint8_t seed) {
   std::vector<std::uint8_t> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::uint8_t>(seed + i * 7);
   return v;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = std::filesystem::temp_directory_path() / "pcap_writer_test.XXXXXX";
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 TEST(PcapWriterTest, HeaderFields) {
@@ -108,7 +47,7 @@ TEST(PcapWriterTest, HeaderFields) {
   EXPECT_EQ(bytes[1], 0xc3);
   EXPECT_EQ(bytes[2], 0xb2);
   EXPECT_EQ(bytes[3], 0xa1);
-  ParsedFile f = Parse(bytes);
+  WrittenPcap f = ReadBackPcap(bytes);
   ASSERT_TRUE(f.ok);
   EXPECT_EQ(f.magic, 0xa1b2c3d4u);
   EXPECT_EQ(f.major, 2);
@@ -132,7 +71,7 @@ TEST(PcapWriterTest, RecordsRoundTrip) {
   ASSERT_TRUE(w->Write(Timeval{1600000002, 0}, 0, {}));
   EXPECT_EQ(w->records_written(), 3u);
   ASSERT_TRUE(w->Close());
-  ParsedFile f = Parse(fs.files().at("dir/out.pcap").bytes);
+  WrittenPcap f = ReadBackPcap(fs.files().at("dir/out.pcap").bytes);
   ASSERT_TRUE(f.ok);
   EXPECT_EQ(f.link_type, 101u);
   ASSERT_EQ(f.records.size(), 3u);
@@ -155,7 +94,7 @@ TEST(PcapWriterTest, WireLengthNeverBelowCaptured) {
   ASSERT_NE(w, nullptr);
   ASSERT_TRUE(w->Write(Timeval{1, 0}, 10, Payload(40, 0)));
   ASSERT_TRUE(w->Close());
-  ParsedFile f = Parse(fs.files().at("out.pcap").bytes);
+  WrittenPcap f = ReadBackPcap(fs.files().at("out.pcap").bytes);
   ASSERT_EQ(f.records.size(), 1u);
   EXPECT_EQ(f.records[0].wire_len, 40u);
   EXPECT_EQ(f.records[0].data.size(), 40u);
@@ -168,7 +107,7 @@ TEST(PcapWriterTest, SecondsStoredModulo32Bits) {
   ASSERT_NE(w, nullptr);
   ASSERT_TRUE(w->Write(Timeval{(std::int64_t{1} << 32) + 5, 7}, 1, Payload(1, 0)));
   ASSERT_TRUE(w->Close());
-  ParsedFile f = Parse(fs.files().at("out.pcap").bytes);
+  WrittenPcap f = ReadBackPcap(fs.files().at("out.pcap").bytes);
   ASSERT_EQ(f.records.size(), 1u);
   EXPECT_EQ(f.records[0].sec, 5u);
   EXPECT_EQ(f.records[0].usec, 7u);
@@ -184,7 +123,7 @@ TEST(PcapWriterTest, LongRecordCutToSnaplen) {
   const auto exact = Payload(kPcapWriterSnaplen, 4);
   ASSERT_TRUE(w->Write(Timeval{5, 7}, kPcapWriterSnaplen, exact));
   ASSERT_TRUE(w->Close());
-  ParsedFile f = Parse(fs.files().at("out.pcap").bytes);
+  WrittenPcap f = ReadBackPcap(fs.files().at("out.pcap").bytes);
   ASSERT_TRUE(f.ok);
   ASSERT_EQ(f.records.size(), 2u);
   EXPECT_EQ(f.records[0].wire_len, 300000u);
@@ -216,11 +155,12 @@ TEST(PcapWriterTest, ManyRecordsBeyondTheBufferStayInOrder) {
   const std::size_t before_close = fs.files().at("out.pcap").bytes.size();
   EXPECT_GE(before_close, 3 * kPcapWriterBufferBytes);
   EXPECT_LT(before_close, total);
-  EXPECT_TRUE(Parse(fs.files().at("out.pcap").bytes).ok);  // flushes end on record boundaries
+  EXPECT_TRUE(
+      ReadBackPcap(fs.files().at("out.pcap").bytes).ok);  // flushes end on record boundaries
   ASSERT_TRUE(w->Close());
   const auto& bytes = fs.files().at("out.pcap").bytes;
   EXPECT_EQ(bytes.size(), total);
-  ParsedFile f = Parse(bytes);
+  WrittenPcap f = ReadBackPcap(bytes);
   ASSERT_TRUE(f.ok);
   ASSERT_EQ(f.records.size(), sent.size());
   for (std::size_t i = 0; i < sent.size(); ++i) {
@@ -242,7 +182,7 @@ TEST(PcapWriterTest, SmallBufferWritesOftenWithSameResult) {
     ASSERT_TRUE(big->Write(Timeval{i, i}, i, p));
     ASSERT_TRUE(small->Write(Timeval{i, i}, i, p));
     // A 1-byte buffer writes every record at once.
-    EXPECT_EQ(Parse(small_fs.files().at("out.pcap").bytes).records.size(), i + 1u);
+    EXPECT_EQ(ReadBackPcap(small_fs.files().at("out.pcap").bytes).records.size(), i + 1u);
   }
   ASSERT_TRUE(big->Close());
   ASSERT_TRUE(small->Close());
@@ -262,7 +202,7 @@ TEST(PcapWriterTest, OtherLinkTypeSkippedAndCounted) {
   EXPECT_EQ(w->records_written(), 2u);
   EXPECT_EQ(w->skipped_other_link_type(), 2u);
   ASSERT_TRUE(w->Close());
-  ParsedFile f = Parse(fs.files().at("out.pcap").bytes);
+  WrittenPcap f = ReadBackPcap(fs.files().at("out.pcap").bytes);
   ASSERT_EQ(f.records.size(), 2u);
   EXPECT_EQ(f.records[0].sec, 1u);
   EXPECT_EQ(f.records[1].sec, 4u);
@@ -315,7 +255,7 @@ TEST(PcapWriterTest, DestructorFlushesAndCloses) {
     ASSERT_TRUE(w->Write(Timeval{1, 0}, 3, Payload(3, 0)));
   }
   EXPECT_EQ(fs.open_descriptors(), 0u);
-  EXPECT_EQ(Parse(fs.files().at("out.pcap").bytes).records.size(), 1u);
+  EXPECT_EQ(ReadBackPcap(fs.files().at("out.pcap").bytes).records.size(), 1u);
 }
 
 TEST(PcapWriterTest, MemoryCreateOrTruncate) {
@@ -348,13 +288,13 @@ TEST(PcapWriterTest, PosixCreateOrTruncate) {
   const std::uint8_t data[5] = {1, 2, 3, 4, 5};
   ASSERT_TRUE(fs.WriteAt(id, 0, data));
   ASSERT_TRUE(fs.Close(id, nullptr));
-  EXPECT_EQ(ReadWholeFile(path).size(), 5u);
+  EXPECT_EQ(ReadFile(path).value_or("").size(), 5u);
   EXPECT_EQ(fs.CreateExclusive(path, &id), OutputFs::CreateStatus::kExists);
   ASSERT_EQ(fs.CreateOrTruncate(path, &id), OutputFs::CreateStatus::kCreated) << fs.error();
-  EXPECT_EQ(ReadWholeFile(path).size(), 0u);
+  EXPECT_EQ(ReadFile(path).value_or("?").size(), 0u);
   ASSERT_TRUE(fs.WriteAt(id, 0, Bytes(data, 2)));
   ASSERT_TRUE(fs.Close(id, nullptr));
-  EXPECT_EQ(ReadWholeFile(path), std::string("\x01\x02", 2));
+  EXPECT_EQ(ReadFile(path), std::string("\x01\x02", 2));
   // A directory in the way is an error that names the path.
   ASSERT_EQ(fs.CreateOrTruncate(dir.path() + "/sub", &id), OutputFs::CreateStatus::kError);
   EXPECT_NE(fs.error().find(dir.path() + "/sub"), std::string::npos) << fs.error();
@@ -377,8 +317,8 @@ TEST(PcapWriterTest, PosixCreateOrTruncateWithinTheDescriptorBudget) {
   }
   ASSERT_TRUE(a->Close());
   ASSERT_TRUE(b->Close());
-  EXPECT_EQ(ReadWholeFile(dir.path() + "/a.pcap").size(), 24u + 5 * 20);
-  EXPECT_EQ(ReadWholeFile(dir.path() + "/b.pcap").size(), 24u + 5 * 20);
+  EXPECT_EQ(ReadFile(dir / "a.pcap").value_or("").size(), 24u + 5 * 20);
+  EXPECT_EQ(ReadFile(dir / "b.pcap").value_or("").size(), 24u + 5 * 20);
 }
 
 TEST(PcapWriterTest, PosixCreateFailureNamesThePath) {
@@ -403,9 +343,9 @@ TEST(PcapWriterTest, LibpcapReadsEveryRecordBack) {
   std::string error;
   auto w = PcapFileWriter::Create(fs, path, kEthernet, &error);
   ASSERT_NE(w, nullptr) << error;
-  std::vector<Record> sent;
+  std::vector<WrittenRecord> sent;
   for (std::uint32_t i = 0; i < 600; ++i) {
-    Record r;
+    WrittenRecord r;
     r.sec = 1700000000 + i / 3;
     r.usec = (i * 333331) % 1000000;
     r.data = Payload(14 + (i * 101) % 1600, static_cast<std::uint8_t>(i));
@@ -413,7 +353,7 @@ TEST(PcapWriterTest, LibpcapReadsEveryRecordBack) {
     ASSERT_TRUE(w->Write(Timeval{r.sec, static_cast<std::int32_t>(r.usec)}, r.wire_len, r.data));
     sent.push_back(std::move(r));
   }
-  Record cut;
+  WrittenRecord cut;
   cut.sec = 1800000000;
   cut.usec = 1;
   cut.data = Payload(kPcapWriterSnaplen + 10, 77);
@@ -438,7 +378,7 @@ TEST(PcapWriterTest, LibpcapReadsEveryRecordBack) {
   int rc = 0;
   while ((rc = pcap_next_ex(p, &header, &data)) == 1) {
     ASSERT_LT(n, sent.size());
-    const Record& r = sent[n];
+    const WrittenRecord& r = sent[n];
     EXPECT_EQ(static_cast<std::uint32_t>(header->ts.tv_sec), r.sec) << n;
     EXPECT_EQ(static_cast<std::uint32_t>(header->ts.tv_usec), r.usec) << n;
     EXPECT_EQ(header->len, r.wire_len) << n;

@@ -8,15 +8,15 @@
 #include <memory>
 #include <string>
 
+#include "common/bytes.h"
+#include "common/memory_flow_files.h"
 #include "flow_writer.h"
 #include "output_dir.h"
 
 namespace tcpflow {
 namespace {
 
-Bytes B(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
 
 std::string Digest(const char* algorithm, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -32,27 +32,17 @@ std::string Digest(const char* algorithm, const std::string& data) {
 }
 
 // The flow-file writer, then the hash scanner, as in the pipeline's fan-out.
-class ScanHashTest : public ::testing::Test {
+class ScanHashTest : public ::testing::Test, protected testing::MemoryFlowFiles {
  protected:
-  ScanHashTest() : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {
-    const std::uint8_t a[4] = {1, 2, 3, 4};
-    const std::uint8_t b[4] = {5, 6, 7, 8};
-    key_ = FlowKey{IpAddress::V4(a), IpAddress::V4(b), 1, 2, kNoVlan};
-  }
   // `digests`: -S hash, as the command line leaves it (lower case, checked).
   void Start(const std::vector<std::string>& digests = {}, bool md5 = true) {
     const HashScanConfig config =
         MakeHashScanConfig(HashSettings{digests}, md5, reassembly_.max_bytes_per_flow);
-    files_ = std::make_unique<FlowFileWriter>(output_, reassembly_, tmpl_, fs_);
     hash_ = std::make_unique<HashScanner>(config, fs_);
-    fanout_.Add(files_.get());
-    fanout_.Add(hash_.get());
+    FanOutBehindFiles(*hash_);
   }
-  std::string Contents() {
-    auto it = fs_.files().find(name_);
-    if (it == fs_.files().end()) return "<missing>";
-    return std::string(it->second.bytes.begin(), it->second.bytes.end());
-  }
+  // The flow file's bytes.
+  std::string Contents() const { return MemoryFlowFiles::Contents(name_); }
   // The hashdigest extras of a closed flow, as "TYPE=hex" lines.
   static std::string Digests(const Flow& flow) {
     std::string out;
@@ -64,18 +54,7 @@ class ScanHashTest : public ::testing::Test {
     return out;
   }
 
-  std::string error_;
-  FilenameTemplate tmpl_;
-  OutputConfig output_;
-  ReassemblyConfig reassembly_;
-  ReassemblyLimits limits_;
-  ReassemblyBudget budget_;
-  MemoryOutputFs fs_;
-  FlowKey key_;
-  std::unique_ptr<FlowFileWriter> files_;
   std::unique_ptr<HashScanner> hash_;
-  SinkFanout fanout_;
-  const std::string name_ = "001.002.003.004.00001-005.006.007.008.00002";
 };
 
 TEST_F(ScanHashTest, InOrderDigestEqualsTheFiles) {

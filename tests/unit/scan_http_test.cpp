@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/bytes.h"
+
 namespace tcpflow {
 namespace {
 
-Bytes B(std::string_view s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
 
 Timeval T(std::int64_t sec) {
   return Timeval{sec, 0};

@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
+
 namespace tcpflow {
 namespace {
 
-Bytes B(const std::string& s) {
-  return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
+using testing::B;
 
 std::string SourceDir() {
   if (const char* dir = std::getenv("TCPFLOW_SRCDIR"); dir != nullptr && *dir != '\0') return dir;

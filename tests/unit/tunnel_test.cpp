@@ -6,14 +6,13 @@
 
 #include <bit>
 #include <cstdint>
-#include <cstdlib>
-#include <fstream>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/corpus.h"
 #include "common/pcap_builder.h"
 #include "datalink.h"
 #include "ip.h"
@@ -532,21 +531,6 @@ TEST(TunnelTest, BuiltPacketsDecodeToTheInnerTcp) {
 
 // ---------------------------------------------------------------------- public capture corpus
 
-// A capture from the shared corpus ($TCPFLOW_CORPUS, else $top_srcdir/../shared/corpus), or ""
-// when it is not there.
-std::string CorpusFile(const std::string& name) {
-  std::string dir;
-  if (const char* corpus = std::getenv("TCPFLOW_CORPUS")) {
-    dir = corpus;
-  } else if (const char* top = std::getenv("top_srcdir")) {
-    dir = std::string(top) + "/../shared/corpus";
-  } else {
-    return "";
-  }
-  const std::string path = dir + "/" + name;
-  return std::ifstream(path).good() ? path : "";
-}
-
 struct TunnelTally {
   int packets = 0;
   int decapsulated = 0;
@@ -589,8 +573,9 @@ TunnelTally TallyTunnels(const std::string& path) {
 }
 
 TEST(TunnelTest, CorpusGreSample) {
-  const std::string path = CorpusFile("zeek-gre-sample.pcap");
-  if (path.empty()) GTEST_SKIP() << "corpus capture not found";
+  std::string why_not;
+  const std::string path = testing::CorpusCapture("zeek-gre-sample.pcap", &why_not);
+  if (path.empty()) GTEST_SKIP() << why_not;
   const TunnelTally tally = TallyTunnels(path);
   // tshark: 40 frames, all IPv4/GRE/IPv4; 22 carry TCP (SSH) with 2623 payload bytes.
   EXPECT_EQ(tally.packets, 40);
@@ -601,8 +586,9 @@ TEST(TunnelTest, CorpusGreSample) {
 }
 
 TEST(TunnelTest, CorpusPptp) {
-  const std::string path = CorpusFile("tcpdump-pptp-bigendian.pcap");
-  if (path.empty()) GTEST_SKIP() << "corpus capture not found";
+  std::string why_not;
+  const std::string path = testing::CorpusCapture("tcpdump-pptp-bigendian.pcap", &why_not);
+  if (path.empty()) GTEST_SKIP() << why_not;
   const TunnelTally tally = TallyTunnels(path);
   // 22 frames of PPTP control over TCP (not tunnels) and one enhanced-GRE frame carrying LCP.
   EXPECT_EQ(tally.packets, 23);
