@@ -9,7 +9,8 @@
 // size (up to 4 GiB), so the xz decoder may take at most 256 MiB: a stream that needs more fails
 // with "xz data needs N MiB of memory to decode, more than the limit of 256 MiB". liblzma,
 // libbz2 and libzstd are optional at build time (HAVE_LZMA, HAVE_BZ2, HAVE_ZSTD); zlib is
-// always there.
+// always there. Boost.Iostreams' filters (1.74) cannot keep this contract: they throw away what
+// the read that meets damage had decoded and reject bytes after the last gzip or bzip2 member.
 #ifndef TCPFLOW_DECOMPRESS_H
 #define TCPFLOW_DECOMPRESS_H
 
