@@ -29,6 +29,13 @@ constexpr std::size_t kInputChunk = 64 * 1024;
 constexpr std::size_t kStdioBuffer = 64 * 1024;
 // The most one decoder call is offered (the libraries count in 32-bit unsigned ints).
 constexpr std::size_t kMaxDecodeChunk = std::size_t{1} << 30;
+#ifdef HAVE_LZMA
+// The most memory the xz decoder may take (liblzma's memlimit), in bytes. An xz header names its
+// dictionary size, up to 4 GiB, and liblzma would allocate it; every xz preset (-9 and -9e: a
+// 64 MiB dictionary, 65 MiB to decode) fits well below this. zstd needs no such limit here:
+// libzstd refuses frames whose window is over 128 MiB by default; bzip2 and gzip are small.
+constexpr std::uint64_t kXzMemoryLimit = std::uint64_t{256} << 20;
+#endif
 
 class FdSource final : public ByteSource {
  public:
@@ -104,6 +111,10 @@ class Decompressor : public ByteSource {
         Fail("corrupt " + std::string(CompressionName(kind_)) + " data: " + why, EIO);
         break;
       }
+      if (step == Step::kRefused) {
+        Fail(std::move(why), ENOMEM);
+        break;
+      }
       if (step == Step::kMemberEnd) {
         if (!EnsureInput(1)) break;
         if (in_pos_ == in_len_ || !NextMemberFollows()) {
@@ -129,9 +140,10 @@ class Decompressor : public ByteSource {
   }
 
  protected:
-  enum class Step { kProgress, kMemberEnd, kError };
+  enum class Step { kProgress, kMemberEnd, kError, kRefused };
   // Decodes from pending_input() into `out`, advancing the input by what the library consumed
-  // (Consume). kMemberEnd: one member/stream is complete; kError: *why says what is wrong.
+  // (Consume). kMemberEnd: one member/stream is complete; kError: *why says what is wrong with
+  // the data; kRefused: the data asks for more than we allow, *why is the whole message.
   virtual Step Decode(std::span<std::uint8_t> out, std::size_t* produced, std::string* why) = 0;
   // Called after kMemberEnd with input left: true when it starts another member (and the
   // decoder is ready for it); false ends the stream there (trailing bytes are ignored).
@@ -243,8 +255,7 @@ class XzSource final : public Decompressor {
  public:
   explicit XzSource(std::unique_ptr<ByteSource> compressed)
       : Decompressor(std::move(compressed), Compression::kXz) {
-    ok_ = lzma_stream_decoder(&stream_, std::numeric_limits<std::uint64_t>::max(),
-                              LZMA_CONCATENATED) == LZMA_OK;
+    ok_ = lzma_stream_decoder(&stream_, kXzMemoryLimit, LZMA_CONCATENATED) == LZMA_OK;
   }
   ~XzSource() override { lzma_end(&stream_); }
   XzSource(const XzSource&) = delete;
@@ -272,14 +283,21 @@ class XzSource final : public Decompressor {
       case LZMA_FORMAT_ERROR: *why = "not in xz format"; break;
       case LZMA_OPTIONS_ERROR: *why = "unsupported xz options"; break;
       case LZMA_DATA_ERROR: *why = "data error"; break;
-      case LZMA_MEM_ERROR:
-      case LZMA_MEMLIMIT_ERROR: *why = "out of memory"; break;
+      case LZMA_MEM_ERROR: *why = "out of memory"; break;
+      case LZMA_MEMLIMIT_ERROR:
+        // After this error lzma_memusage() says what the next block would have needed.
+        *why = "xz data needs " + std::to_string(MiB(lzma_memusage(&stream_))) +
+               " MiB of memory to decode, more than the limit of " +
+               std::to_string(kXzMemoryLimit >> 20) + " MiB";
+        return Step::kRefused;
       default: *why = "liblzma error " + std::to_string(static_cast<int>(rc)); break;
     }
     return Step::kError;
   }
   // LZMA_CONCATENATED has read every stream by the time it reports the end.
   bool NextMemberFollows() override { return false; }
+  // `bytes` in MiB, rounded up.
+  static std::uint64_t MiB(std::uint64_t bytes) { return (bytes >> 20) + ((bytes & 0xfffff) != 0); }
 
   lzma_stream stream_ = LZMA_STREAM_INIT;
   bool ok_ = false;

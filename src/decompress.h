@@ -5,8 +5,12 @@
 // Design note: a ByteSource is a pull stream. Read() returns bytes, 0 at the end, or -1 with
 // error() saying why in one line without the file name (the caller adds it). A decompressor that
 // hits corrupt data first hands out everything it decoded before the damage, then fails; a
-// compressed stream that stops early fails too ("truncated"). liblzma, libbz2 and libzstd are
-// optional at build time (HAVE_LZMA, HAVE_BZ2, HAVE_ZSTD); zlib is always there.
+// compressed stream that stops early fails too ("truncated"). An xz header names its dictionary
+// size (up to 4 GiB), so the xz decoder may take at most 256 MiB: a stream that needs more fails
+// with "xz data needs N MiB of memory to decode, more than the limit of 256 MiB". liblzma,
+// libbz2 and libzstd are optional at build time (HAVE_LZMA, HAVE_BZ2, HAVE_ZSTD); zlib is
+// always there. Boost.Iostreams' filters (1.74) cannot keep this contract: they throw away what
+// the read that meets damage had decoded and reject bytes after the last gzip or bzip2 member.
 #ifndef TCPFLOW_DECOMPRESS_H
 #define TCPFLOW_DECOMPRESS_H
 

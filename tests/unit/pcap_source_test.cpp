@@ -992,6 +992,96 @@ TEST(PcapSourceTest, CorruptGzipDeliversWhatCameBefore) {
   EXPECT_EQ(r.open_error, early + ": corrupt gzip data: invalid block type");
 }
 
+#ifdef HAVE_LZMA
+// An xz stream of `data` (preset 0, a 256 KiB dictionary) whose block header then says the
+// LZMA2 dictionary is `dict_size` bytes: the header's filter properties are encoded again and
+// its CRC32 redone, so no encoder needs that much memory. The data decodes the same with any
+// dictionary at least as big as the one it was made with.
+ByteVec XzWithDictionary(const ByteVec& data, std::uint32_t dict_size) {
+  ByteVec out(lzma_stream_buffer_bound(data.size()));
+  std::size_t pos = 0;
+  EXPECT_EQ(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, nullptr, data.data(), data.size(),
+                                    out.data(), &pos, out.size()),
+            LZMA_OK);
+  out.resize(pos);
+  // The block header (xz file format 3.1): size byte, flags, optional compressed and
+  // uncompressed sizes (multibyte integers), then the one filter: ID 0x21 (LZMA2), properties
+  // size 1, properties (the dictionary size), padding, CRC32.
+  std::uint8_t* header = out.data() + LZMA_STREAM_HEADER_SIZE;
+  const std::uint32_t header_size = lzma_block_header_size_decode(header[0]);
+  EXPECT_EQ(header[1] & 0x03, 0) << "one filter";
+  std::size_t at = 2;
+  // A multibyte integer ends with the first byte whose top bit is clear.
+  const auto skip_number = [&] {
+    while ((header[at] & 0x80) != 0) ++at;
+    ++at;
+  };
+  if ((header[1] & 0x40) != 0) skip_number();
+  if ((header[1] & 0x80) != 0) skip_number();
+  EXPECT_EQ(header[at], LZMA_FILTER_LZMA2);
+  EXPECT_EQ(header[at + 1], 1);
+  lzma_options_lzma options{};
+  EXPECT_FALSE(lzma_lzma_preset(&options, 0));
+  options.dict_size = dict_size;
+  const lzma_filter filter{LZMA_FILTER_LZMA2, &options};
+  EXPECT_EQ(lzma_properties_encode(&filter, header + at + 2), LZMA_OK);
+  const std::uint32_t crc = lzma_crc32(header, header_size - 4, 0);
+  for (int i = 0; i < 4; ++i)
+    header[header_size - 4 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
+  return out;
+}
+
+// Whether `message` is the xz memory limit's, "xz data needs N MiB of memory to decode, more
+// than the limit of 256 MiB", with N at least the dictionary's `dict_mib` and at most 2 MiB over
+// it (liblzma's own state, rounded up).
+bool IsXzLimitMessage(const std::string& message, std::uint64_t dict_mib) {
+  for (std::uint64_t mib = dict_mib; mib <= dict_mib + 2; ++mib) {
+    if (message == "xz data needs " + std::to_string(mib) +
+                       " MiB of memory to decode, more than the limit of 256 MiB") {
+      return true;
+    }
+  }
+  return false;
+}
+
+// An xz header may ask for a dictionary of up to 4 GiB; the decoder refuses more than 256 MiB
+// instead of allocating it, and says so in one line.
+TEST(PcapSourceTest, XzDictionaryOverTheMemoryLimitIsRefused) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const testing::PcapWriter w = ClassicPcap(4);
+  for (const std::uint32_t dict_size : {std::uint32_t{1536} << 20, std::uint32_t{0xffffffff}}) {
+    SCOPED_TRACE(dict_size);
+    const std::string path = dir.Write("dict" + std::to_string(dict_size) + ".pcap",
+                                       XzWithDictionary(w.bytes(), dict_size));
+    const ReadResult r = ReadAll(path);
+    const std::string prefix = path + ": ";
+    ASSERT_EQ(r.open_error.rfind(prefix, 0), 0u) << r.open_error;
+    EXPECT_TRUE(IsXzLimitMessage(r.open_error.substr(prefix.size()), dict_size >> 20))
+        << r.open_error;
+  }
+
+  // xz -9's 64 MiB dictionary is well within the limit.
+  ReadResult r = ReadAll(dir.Write("xz9.pcap", XzWithDictionary(w.bytes(), 64u << 20)));
+  EXPECT_EQ(r.packets.size(), 4u) << r.open_error << r.error;
+  EXPECT_EQ(r.last, PcapSource::Status::kEnd);
+
+  // A second stream over the limit: the first stream's packets come out, then the error.
+  const std::size_t split = w.record_offsets()[2];
+  ByteVec packed =
+      Compress(Compression::kXz, ByteVec(w.bytes().begin(), w.bytes().begin() + split)).value();
+  const ByteVec second =
+      XzWithDictionary(ByteVec(w.bytes().begin() + split, w.bytes().end()), 1536u << 20);
+  packed.insert(packed.end(), second.begin(), second.end());
+  const std::string path = dir.Write("second.pcap", packed);
+  r = ReadAll(path);
+  EXPECT_EQ(r.packets.size(), 2u) << r.open_error;
+  EXPECT_EQ(r.last, PcapSource::Status::kError);
+  ASSERT_EQ(r.error.rfind(path + ": ", 0), 0u) << r.error;
+  EXPECT_TRUE(IsXzLimitMessage(r.error.substr(path.size() + 2), 1536)) << r.error;
+}
+#endif
+
 // A named pipe stands in for standard input: it cannot be read twice, so a pcapng goes to our
 // reader at once, and the sniffed bytes must be put back.
 TEST(PcapSourceTest, PipesAreReadOnce) {
