@@ -7,6 +7,8 @@
 #include <array>
 #include <cctype>
 
+#include "stored_stream.h"
+
 namespace tcpflow {
 namespace {
 
@@ -27,8 +29,6 @@ constexpr KnownAlgorithm kAlgorithms[] = {
     {"sha3-512", "sha3-512", "SHA3-512"},
     {"blake2b512", "blake2b512", "BLAKE2B512"},
 };
-
-constexpr std::array<std::uint8_t, 4096> kZeros{};
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -126,26 +126,24 @@ void HashScanner::Update(FlowDigests& state, Bytes data) {
 }
 
 void HashScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
-  if (flow.output.filename.empty() || config_.algorithms.empty()) return;
-  const Bytes stored = StoredPart(offset, data, config_.max_bytes_per_flow);
-  if (stored.empty()) return;
   FlowDigests& state = *StateFor(flow);
   if (state.stale) return;
-  if (offset < state.hashed) {
-    state.stale = true;
+  if (offset != state.hashed) {
+    state.stale = true;  // a late fill or a rewrite changed bytes already hashed
     return;
   }
-  // A hole: the file holds zeros there.
-  while (state.hashed < offset) {
-    const auto n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(offset - state.hashed, kZeros.size()));
-    Update(state, Bytes(kZeros.data(), n));
-  }
-  Update(state, stored);
+  Update(state, data);
+}
+
+void HashScanner::OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval&) {
+  FlowDigests& state = *StateFor(flow);
+  if (state.stale) return;
+  // The file holds zeros there.
+  const std::uint64_t end = offset + length;
+  while (state.hashed < end) Update(state, ZeroBytes(end - state.hashed));
 }
 
 void HashScanner::OnShift(Flow& flow, std::uint64_t) {
-  if (flow.output.filename.empty() || config_.algorithms.empty()) return;
   StateFor(flow)->stale = true;
 }
 

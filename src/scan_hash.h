@@ -2,7 +2,8 @@
 // computed with OpenSSL EVP as the bytes are reassembled, reported as <hashdigest type='MD5'>.
 //
 // Design note: the digest covers exactly the bytes the flow file holds (zero-filled holes, the
-// -b cut), so it equals `md5sum` of the file. Bytes arriving in order are hashed as they come.
+// -b cut), so it equals `md5sum` of the file. Bytes arriving in order are hashed as they come,
+// holes (OnGap) as zeros.
 // When a flow's file is changed behind the running digest (a late hole fill, a rewrite with
 // -S overlap=last, bytes inserted in front), the scanner cannot stream any more; it then
 // digests the closed file once at the end, reading it back through the OutputFs. Flows without
@@ -46,6 +47,7 @@ class HashScanner final : public Scanner {
   ~HashScanner() override;
 
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
   void OnFlowClose(Flow& flow) override;
 

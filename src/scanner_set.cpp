@@ -17,7 +17,7 @@ namespace tcpflow {
 
 std::unique_ptr<ScannerSet> ScannerSet::Create(const Config& config, OutputFs& fs,
                                                const ScannerRunInfo& info, std::string* error) {
-  std::unique_ptr<ScannerSet> set(new ScannerSet());
+  std::unique_ptr<ScannerSet> set(new ScannerSet(config.reassembly.max_bytes_per_flow));
   if (!SelectScanners(config.scanner_commands, &set->selection_, error)) return nullptr;
   const ScannerSelection& on = set->selection_;
   const std::int64_t max_bytes = config.reassembly.max_bytes_per_flow;
@@ -29,14 +29,13 @@ std::unique_ptr<ScannerSet> ScannerSet::Create(const Config& config, OutputFs& f
   }
   if (!hash.algorithms.empty()) {
     set->owned_.push_back(std::make_unique<HashScanner>(hash, fs));
-    set->stream_scanners_.push_back(set->owned_.back().get());
+    set->stored_stream_.Add(set->owned_.back().get());
   }
 
   if (on.enabled(ScannerId::kHttp)) {
     HttpScanConfig http;
     if (!ParseHttpScanConfig(config.settings, &http, error)) return nullptr;
     http.decompress = !config.no_http_decompress;
-    http.max_bytes_per_flow = max_bytes;
     FlowAlertConfig alerts;
     if (!ParseAlertSettings(config.settings, "http_alert_fd", "http_cmd", &alerts, error) ||
         !CheckAlertFd(alerts.alert_fd, "http_alert_fd", error)) {
@@ -52,7 +51,7 @@ std::unique_ptr<ScannerSet> ScannerSet::Create(const Config& config, OutputFs& f
     auto scanner = std::make_unique<HttpScanner>(http, fs, set->anomalies_, set->http_alerts_.get(),
                                                  set->http_commands_.get());
     set->http_ = scanner.get();
-    set->stream_scanners_.push_back(scanner.get());
+    set->stored_stream_.Add(scanner.get());
     set->owned_.push_back(std::move(scanner));
   }
 
@@ -70,7 +69,7 @@ std::unique_ptr<ScannerSet> ScannerSet::Create(const Config& config, OutputFs& f
     python.max_bytes_per_flow = max_bytes;
     std::unique_ptr<PythonScanner> scanner = PythonScanner::Create(python, set->anomalies_, error);
     if (!scanner) return nullptr;
-    set->stream_scanners_.push_back(scanner.get());
+    set->stored_stream_.Add(scanner.get());
     set->owned_.push_back(std::move(scanner));
   }
 #endif

@@ -10,6 +10,7 @@
 
 #include "flow_writer.h"
 #include "output_dir.h"
+#include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
@@ -31,7 +32,8 @@ std::string Digest(const char* algorithm, const std::string& data) {
   return hex;
 }
 
-// The flow-file writer, then the hash scanner, as in the pipeline's fan-out.
+// The flow-file writer, then the hash scanner behind its StoredStream, as in the pipeline's
+// fan-out.
 class ScanHashTest : public ::testing::Test {
  protected:
   ScanHashTest() : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {
@@ -46,8 +48,10 @@ class ScanHashTest : public ::testing::Test {
         << error_;
     files_ = std::make_unique<FlowFileWriter>(output_, reassembly_, tmpl_, fs_);
     hash_ = std::make_unique<HashScanner>(config, fs_);
+    stored_ = std::make_unique<StoredStream>(reassembly_.max_bytes_per_flow);
+    stored_->Add(hash_.get());
     fanout_.Add(files_.get());
-    fanout_.Add(hash_.get());
+    fanout_.Add(stored_.get());
   }
   std::string Contents() {
     auto it = fs_.files().find(name_);
@@ -75,6 +79,7 @@ class ScanHashTest : public ::testing::Test {
   FlowKey key_;
   std::unique_ptr<FlowFileWriter> files_;
   std::unique_ptr<HashScanner> hash_;
+  std::unique_ptr<StoredStream> stored_;
   SinkFanout fanout_;
   const std::string name_ = "001.002.003.004.00001-005.006.007.008.00002";
 };
@@ -103,7 +108,8 @@ TEST_F(ScanHashTest, HoleIsHashedAsZeros) {
   Start();
   Flow flow(key_, limits_, budget_);
   fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
-  fanout_.OnData(flow, 10000, B("BBBB"), Timeval{1, 0});  // 9996 zero bytes in the file
+  fanout_.OnGap(flow, 4, 9996, Timeval{1, 0});  // 9996 zero bytes in the file
+  fanout_.OnData(flow, 10000, B("BBBB"), Timeval{1, 0});
   fanout_.OnFlowClose(flow);
   ASSERT_EQ(Contents().size(), 10004u);
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", Contents()) + "\n");
@@ -114,6 +120,7 @@ TEST_F(ScanHashTest, LateFillDigestsTheClosedFile) {
   Start();
   Flow flow(key_, limits_, budget_);
   fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
+  fanout_.OnGap(flow, 4, 4, Timeval{1, 0});
   fanout_.OnData(flow, 8, B("CCCC"), Timeval{1, 0});
   fanout_.OnData(flow, 4, B("BBBB"), Timeval{1, 0});  // fills the hole behind the digest
   fanout_.OnFlowClose(flow);
