@@ -66,6 +66,15 @@ class Scanner : public StreamSink {
   }
 };
 
+// The part of `data` (which starts at stream `offset`) that the flow file stores: -b cuts each
+// flow at `limit` bytes (negative = no limit). Empty when all of it lies beyond the limit.
+inline Bytes StoredPart(std::uint64_t offset, Bytes data, std::int64_t limit) {
+  if (limit < 0) return data;
+  const auto cap = static_cast<std::uint64_t>(limit);
+  if (offset >= cap) return {};
+  return data.first(static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), cap - offset)));
+}
+
 enum class ScannerId : std::uint8_t { kMd5, kHttp, kPython, kNetviz, kTcpdemux, kWifiviz, kCount };
 inline constexpr std::size_t kScannerCount = static_cast<std::size_t>(ScannerId::kCount);
 

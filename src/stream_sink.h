@@ -13,7 +13,6 @@
 #ifndef TCPFLOW_STREAM_SINK_H
 #define TCPFLOW_STREAM_SINK_H
 
-#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -38,15 +37,6 @@ class StreamSink {
   virtual void OnShift(Flow& flow, std::uint64_t n) = 0;
   virtual void OnFlowClose(Flow& flow) = 0;
 };
-
-// The part of `data` (which starts at stream `offset`) that the flow file stores: -b cuts each
-// flow at `limit` bytes (negative = no limit). Empty when all of it lies beyond the limit.
-inline Bytes StoredPart(std::uint64_t offset, Bytes data, std::int64_t limit) {
-  if (limit < 0) return data;
-  const auto cap = static_cast<std::uint64_t>(limit);
-  if (offset >= cap) return {};
-  return data.first(static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), cap - offset)));
-}
 
 // One TCP segment as captured, for taps that work per packet rather than per stream.
 struct SegmentInfo {

@@ -2,23 +2,23 @@
 // as tcpflow 1.6.1 applies them).
 #include "tcp_demux.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "seq.h"
 
 namespace tcpflow {
 namespace {
 
-// Forwards the reassembler's output for one flow to the sinks, with the packet's time, and
-// keeps the flow's last bytes for after its close.
+constexpr std::size_t kRecentlyClosedKept = 100;
+
+// Forwards the reassembler's output for one flow to the sinks, with the packet's time.
 class FlowDelivery final : public ReassemblySink {
  public:
-  FlowDelivery(Flow& flow, StreamSink& sink, ClosedFlowMemory& closed, const Timeval& ts)
-      : flow_(flow), sink_(sink), closed_(closed), ts_(ts) {}
-  void OnData(std::uint64_t offset, Bytes data) override {
-    closed_.OnData(flow_, offset, data);
-    sink_.OnData(flow_, offset, data, ts_);
-  }
+  FlowDelivery(Flow& flow, StreamSink& sink, const Timeval& ts)
+      : flow_(flow), sink_(sink), ts_(ts) {}
+  void OnData(std::uint64_t offset, Bytes data) override { sink_.OnData(flow_, offset, data, ts_); }
   void OnGap(std::uint64_t offset, std::uint64_t length) override {
     sink_.OnGap(flow_, offset, length, ts_);
   }
@@ -26,7 +26,6 @@ class FlowDelivery final : public ReassemblySink {
  private:
   Flow& flow_;
   StreamSink& sink_;
-  ClosedFlowMemory& closed_;
   const Timeval& ts_;
 };
 
@@ -37,13 +36,9 @@ std::uint32_t NextSeq(const Flow& flow) {
 
 }  // namespace
 
-TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink,
+TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink, OutputFs& fs,
                    AnomalyCounters& anomalies)
-    : config_(config),
-      table_(table),
-      sink_(sink),
-      anomalies_(anomalies),
-      closed_(config.max_bytes_per_flow) {}
+    : config_(config), table_(table), sink_(sink), fs_(fs), anomalies_(anomalies) {}
 
 IdleOrder TcpDemux::IdleOrderFor(const ReassemblyConfig& config) {
   return config.max_flows != 0 || config.tcp_timeout_sec != 0 ? IdleOrder::kKept
@@ -69,7 +64,7 @@ Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const Lin
 }
 
 void TcpDemux::CloseFlow(Flow* flow) {
-  FlowDelivery delivery(*flow, sink_, closed_, flow->last_seen);
+  FlowDelivery delivery(*flow, sink_, flow->last_seen);
   flow->reassembler.Flush(delivery);
   const ReassemblyStats& stats = flow->reassembler.stats();
   anomalies_.Count(Anomaly::kOverlap, stats.overlap_bytes);
@@ -77,8 +72,25 @@ void TcpDemux::CloseFlow(Flow* flow) {
   anomalies_.Count(Anomaly::kOutOfOrderLimit, stats.forced_gaps);
   anomalies_.Count(Anomaly::kHolesForgotten, stats.dropped_bytes);
   sink_.OnFlowClose(*flow);
-  closed_.OnClose(*flow, !flow->output.filename.empty());
+  if (!flow->output.filename.empty()) {
+    // The flow is destroyed next: its name can be taken.
+    recently_closed_.push_back(ClosedFlow{flow->key, flow->isn, std::move(flow->output.filename)});
+    if (recently_closed_.size() > kRecentlyClosedKept) recently_closed_.pop_front();
+  }
   table_.Remove(flow);
+}
+
+bool TcpDemux::IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq,
+                                          Bytes payload) {
+  for (auto it = recently_closed_.rbegin(); it != recently_closed_.rend(); ++it) {
+    if (!(it->key == key)) continue;
+    std::uint32_t offset = data_seq - (it->isn + 1);
+    std::vector<std::uint8_t> stored(payload.size());
+    auto got = fs_.ReadPath(it->filename, offset, stored);
+    return got && *got == payload.size() &&
+           std::equal(payload.begin(), payload.end(), stored.begin());
+  }
+  return false;
 }
 
 void TcpDemux::StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, const Timeval& ts) {
@@ -99,7 +111,6 @@ void TcpDemux::StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, cons
     flow->isn -= static_cast<std::uint32_t>(n);
     flow->prev_segment_end += n;
     if (flow->fin_seen) flow->fin_offset += n;
-    closed_.OnShift(*flow, n);
     sink_.OnShift(*flow, n);
     ++flow->out_of_order_count;
     counted = true;
@@ -109,7 +120,7 @@ void TcpDemux::StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, cons
   if (!counted && flow->has_data && start < flow->prev_segment_end) ++flow->out_of_order_count;
   flow->prev_segment_end = start + payload.size();
   flow->has_data = true;
-  FlowDelivery delivery(*flow, sink_, closed_, ts);
+  FlowDelivery delivery(*flow, sink_, ts);
   reasm.Add(start, payload, delivery);
 }
 
@@ -138,7 +149,7 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
     if (!tcp.syn() && !tcp.ack_flag()) return Outcome::kIgnored;
     if (finish_only) return Outcome::kIgnored;
     if (!tcp.syn() && !has_payload) return Outcome::kIgnored;
-    if (has_payload && !tcp.syn() && closed_.IsRetransmission(key, data_seq, payload)) {
+    if (has_payload && !tcp.syn() && IsRetransmissionAfterClose(key, data_seq, payload)) {
       return Outcome::kIgnored;
     }
     flow = CreateFlow(key, meta, link, tcp.syn() ? tcp.seq : tcp.seq - 1);

@@ -5,22 +5,22 @@
 // rules (REFERENCE.md 3.4 and 3.5) so that file names and bytes match: the ISN is the SYN's
 // sequence number, or seq-1 for a flow picked up mid-stream; a jump of more than max_seek bytes
 // starts a new flow; FIN closes a direction once every byte before it is in, RST at once; data
-// arriving before a mid-stream flow's first byte is inserted in front. A segment of no open
-// flow that repeats bytes a recently closed flow of its tuple stored is a retransmission and is
-// ignored; the demux recognises it from memory (closed_flows.h), never from the files. Unlike 1.6.1
-// the first copy of retransmitted bytes wins (-S overlap=last restores the old rule). The table
-// holds at most max_flows flows: a new flow first closes the least recently active one (written out
-// as an idle timeout would, counted as flow_cap_closed), so memory stays bounded under a SYN flood.
+// arriving before a mid-stream flow's first byte is inserted in front. Unlike 1.6.1 the first
+// copy of retransmitted bytes wins (-S overlap=last restores the old rule). The table holds at
+// most max_flows flows: a new flow first closes the least recently active one (written out as
+// an idle timeout would, counted as flow_cap_closed), so memory stays bounded under a SYN flood.
 #ifndef TCPFLOW_TCP_DEMUX_H
 #define TCPFLOW_TCP_DEMUX_H
 
 #include <cstdint>
+#include <deque>
+#include <string>
 #include <vector>
 
 #include "anomaly.h"
-#include "closed_flows.h"
 #include "config.h"
 #include "flow_table.h"
+#include "output_dir.h"
 #include "packet.h"
 #include "stream_sink.h"
 
@@ -37,7 +37,8 @@ struct PacketMeta {
 
 class TcpDemux {
  public:
-  TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink,
+  // `fs` is used only to compare a retransmission after close with the closed flow's file.
+  TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink, OutputFs& fs,
            AnomalyCounters& anomalies);
   // What the table must keep for this configuration: the flow cap and the idle timeout close
   // the least recently used flows first; without either, no order is needed.
@@ -59,17 +60,23 @@ class TcpDemux {
   void AddTap(SegmentTap* tap) { taps_.push_back(tap); }
 
  private:
+  struct ClosedFlow {
+    FlowKey key;
+    std::uint32_t isn;
+    std::string filename;
+  };
   Flow* CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
                    std::uint32_t isn);
   void CloseFlow(Flow* flow);
   void StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, const Timeval& ts);
+  bool IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq, Bytes payload);
 
   const ReassemblyConfig& config_;
   FlowTable& table_;
   StreamSink& sink_;
+  OutputFs& fs_;
   AnomalyCounters& anomalies_;
-  // Recently closed flows' last bytes: a segment of no open flow that repeats them is dropped.
-  ClosedFlowMemory closed_;
+  std::deque<ClosedFlow> recently_closed_;
   std::vector<SegmentTap*> taps_;
   std::uint64_t total_packets_ = 0;
 };

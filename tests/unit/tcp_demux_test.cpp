@@ -51,7 +51,7 @@ class DemuxHarness {
         template_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)),
         table_(42, limits_, budget_),
         writer_(output_, reassembly_, template_, fs_),
-        demux_(reassembly_, table_, fanout_, anomalies_),
+        demux_(reassembly_, table_, fanout_, fs_, anomalies_),
         isn_(isn) {
     fanout_.Add(&writer_);
     fanout_.Add(&log_);
@@ -318,24 +318,6 @@ TEST_P(TcpDemuxTest, LateFillOfAForcedGapComesBelowTheFrontier) {
   EXPECT_EQ(h.events(), (std::vector<std::string>{"D 0 4", "G 4 4", "D 8 4", "D 4 4", "C"}));
 }
 
-TEST_P(TcpDemuxTest, RetransmissionAfterCloseIsRecognisedWithinTheKeptTail) {
-  DemuxHarness h(config_, isn());
-  h.Handshake();
-  const std::string head(100, 'h');
-  const std::string body(ClosedFlowMemory::kTailBytes, 'b');
-  h.Client(0, head);
-  h.Client(static_cast<std::int64_t>(head.size()), body);
-  h.Client(static_cast<std::int64_t>(head.size() + body.size()), "", kTcpFin | kTcpAck);
-  h.Client(static_cast<std::int64_t>(head.size()), body);  // within the last kTailBytes
-  EXPECT_EQ(h.Names(), std::vector<std::string>{kC2S});
-  // Older than the bound: not held in memory, so taken as a new connection (reading the file
-  // back, as tcpflow 1.6.1 does, would have dropped it).
-  h.Client(0, head);
-  h.Finish();
-  EXPECT_EQ(h.Names(), (std::vector<std::string>{kC2S, kC2S + "c1"}));
-  EXPECT_EQ(h.File(kC2S), head + body);
-}
-
 TEST_P(TcpDemuxTest, PortReuseGivesCounterSuffixes) {
   DemuxHarness h(config_, isn());
   for (std::uint32_t conn = 0; conn < 3; ++conn) {
@@ -487,8 +469,9 @@ TEST(TcpDemuxLargeTest, StreamBeyondFourGigabytesStaysOneFlow) {
   ReassemblyBudget budget;
   FlowTable table(1, limits, budget);
   CountingSink sink;
+  MemoryOutputFs fs;
   AnomalyCounters anomalies;
-  TcpDemux demux(config, table, sink, anomalies);
+  TcpDemux demux(config, table, sink, fs, anomalies);
   std::vector<std::uint8_t> chunk(65536, 'x');
   IpLayer ip;
   ip.src = IpAddress::V4(kClientIp);
