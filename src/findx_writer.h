@@ -38,6 +38,7 @@ class FindxWriter final : public StreamSink {
 
   void OnFlowOpen(Flow& flow) override;
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}  // holes: no line
   void OnShift(Flow& flow, std::uint64_t n) override;
   void OnFlowClose(Flow& flow) override;
 

@@ -122,6 +122,7 @@ class FlowAlerts final : public StreamSink {
   void OnFlowOpen(Flow&) override {}
   // The first time the flow has a file: "open\t<path>\n".
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
   // For a flow with a file: "close\t<path>\n", then the command with the path.
   void OnFlowClose(Flow& flow) override;

@@ -22,10 +22,10 @@ FlowPcapWriter::FlowPcapWriter(const std::string& outdir, const FilenameTemplate
       fs_(fs),
       anomalies_(anomalies),
       prefix_(FlowFileWriter::PathPrefix(outdir)),
-      seed_(hash_seed),
       max_open_tuples_(max_open_tuples),
       buffer_bytes_(std::max<std::size_t>(1, buffer_bytes)),
-      files_(kInitialBuckets, KeyHash{hash_seed}) {}
+      files_(kInitialBuckets, KeyHash{hash_seed}),
+      evicted_(0, KeyHash{hash_seed}) {}
 
 FlowPcapWriter::~FlowPcapWriter() {
   Finish();
@@ -73,7 +73,7 @@ void FlowPcapWriter::Evict() {
   const FlowKey* key = lru_.front();
   auto it = files_.find(*key);
   CloseFile(it->second);
-  evicted_[HashFlowKey(*key, seed_)] = it->second.rest;
+  evicted_.insert_or_assign(*key, it->second.rest);
   lru_.pop_front();
   files_.erase(it);
   anomalies_.Count(Anomaly::kFlowPcapEvicted);
@@ -87,7 +87,7 @@ FlowPcapWriter::OpenFile* FlowPcapWriter::Open(const FlowKey& key, const NameFie
   }
   OpenFile file;
   NameFields name_fields = fields;
-  auto evicted = evicted_.find(HashFlowKey(key, seed_));
+  auto evicted = evicted_.find(key);
   if (evicted != evicted_.end()) {
     // Named as when it was created: the tuple and the fields kept from then.
     file.rest = evicted->second;

@@ -17,12 +17,11 @@
 // flow_pcap_evicted. A later packet of an evicted tuple reopens the same file with
 // OutputFs::OpenExisting and appends after what is there (no second file header), so the files
 // are byte for byte those of an uncapped run. To find the name again, an evicted tuple keeps
-// only a 64-bit hash of its tuple and the non-tuple fields its name was built from (the first
-// packet's time, MACs, flow and session ids) and its link type: about 90 bytes with the hash
-// map's overhead, against the inode and disk block its file uses, so the disk fills long before
-// this memory matters (a million evicted tuples: ~90 MB of memory, >= 4 GB of files). Two of n
-// tuples have the same hash with odds of about n^2 / 2^65; the second would then be taken for
-// the first when it opens (and fail, its file missing). An open
+// its tuple (compared whole: the seeded hash only picks the bucket, so two tuples are never
+// taken for each other) and the non-tuple fields its name was built from (the first packet's
+// time, MACs, flow and session ids) and its link type: about 130 bytes with the hash map's
+// overhead, against the inode and disk block its file uses, so the disk fills long before this
+// memory matters (a million evicted tuples: ~130 MB of memory, >= 4 GB of files). An open
 // tuple costs its map entry (~200 bytes) plus its buffered records: each file buffers at most
 // `buffer_bytes`, and all buffers together at most kFlowPcapBufferTotalBytes (beyond it the least
 // recently used buffers are written out first), so memory is bounded whatever the input.
@@ -134,13 +133,12 @@ class FlowPcapWriter final : public SegmentTap {
   OutputFs& fs_;
   AnomalyCounters& anomalies_;
   std::string prefix_;
-  std::uint64_t seed_;
   std::uint64_t max_open_tuples_;
   std::size_t buffer_bytes_;
   std::unordered_map<FlowKey, OpenFile, KeyHash> files_;
   std::list<const FlowKey*> lru_;  // open tuples, least recently used first (keys in files_)
-  std::unordered_map<std::uint64_t, NameRest> evicted_;  // by HashFlowKey(tuple, seed_)
-  std::size_t buffered_bytes_ = 0;                       // all files' buffer sizes together
+  std::unordered_map<FlowKey, NameRest, KeyHash> evicted_;  // tuples whose file was closed
+  std::size_t buffered_bytes_ = 0;                          // all files' buffer sizes together
   std::string name_buffer_;
   std::string error_;
   std::size_t files_created_ = 0;

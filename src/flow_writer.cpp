@@ -86,6 +86,10 @@ void FlowFileWriter::OnData(Flow& flow, std::uint64_t offset, Bytes data, const 
   if (!fs_.WriteAt(*flow.output.file_id, offset, data)) Fail(fs_.error());
 }
 
+void FlowFileWriter::OnGap(Flow& flow, std::uint64_t, std::uint64_t, const Timeval&) {
+  if (output_.store_output) EnsureFile(flow);
+}
+
 void FlowFileWriter::OnShift(Flow& flow, std::uint64_t n) {
   const std::uint64_t old_size = flow.output.logical_size;
   flow.output.logical_size += n;

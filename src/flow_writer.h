@@ -1,9 +1,9 @@
 // flow_writer.h: writes each flow direction's bytes into its own file, at their stream offsets.
 //
-// Design note: a flow's file is created when its first byte arrives (a flow without payload has
-// no file), named by the filename template with the lowest connection counter whose name is
-// free on disk (exclusive create, so earlier runs' files are never overwritten). Bytes go to
-// their stream offset, so holes read back as zeros. -b caps the file, not the logical size. On
+// Design note: a flow's file is created when its first byte or hole arrives (a flow without
+// payload has no file), named by the filename template with the lowest connection counter whose
+// name is free on disk (exclusive create, so earlier runs' files are never overwritten). Bytes go
+// to their stream offset, so holes read back as zeros. -b caps the file, not the logical size. On
 // close the file's times are set to the flow's first packet. A failed write or create is
 // remembered: failed() turns true and error() says what, and the pipeline stops the run.
 #ifndef TCPFLOW_FLOW_WRITER_H
@@ -28,6 +28,8 @@ class FlowFileWriter final : public StreamSink {
 
   void OnFlowOpen(Flow& flow) override;
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  // Creates the file (a hole at the start is part of it); the zeros come with the next OnData.
+  void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
   void OnFlowClose(Flow& flow) override;
 

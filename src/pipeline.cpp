@@ -144,8 +144,8 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
     findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
     fanout_.Add(findx_.get());
   }
-  if (scanners != nullptr) {
-    for (Scanner* scanner : scanners->stream_scanners()) fanout_.Add(scanner);
+  if (scanners != nullptr && scanners->stream_sink() != nullptr) {
+    fanout_.Add(scanners->stream_sink());
   }
   if (console != nullptr) demux_.AddTap(console);
   if (config.per_flow_pcap) {

@@ -33,7 +33,8 @@ class ReassemblySink {
   // `data` is valid only during the call.
   virtual void OnData(std::uint64_t offset, Bytes data) = 0;
   // [offset, offset + length) will never be delivered in order: a hole (the output keeps zero
-  // bytes there unless a late fill arrives through OnData).
+  // bytes there unless a late fill arrives through OnData). `offset` is the frontier, and OnData
+  // at offset + length follows at once.
   virtual void OnGap(std::uint64_t offset, std::uint64_t length) = 0;
 };
 

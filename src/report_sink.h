@@ -25,6 +25,7 @@ class ReportSink final : public StreamSink {
   ReportSink(ReportWriter& writer, const OutputFs& fs) : writer_(writer), fs_(fs) {}
   void OnFlowOpen(Flow&) override {}
   void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
+  void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
   void OnFlowClose(Flow& flow) override;
   // Writes the entries whose files are closed; with `all`, every entry (call it after the file

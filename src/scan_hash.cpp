@@ -4,13 +4,12 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
+
+#include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
-
-constexpr std::array<std::uint8_t, 4096> kZeros{};
 
 std::string Upper(std::string_view text) {
   std::string out(text);
@@ -31,10 +30,8 @@ std::string Hex(const unsigned char* digest, unsigned int size) {
 
 }  // namespace
 
-HashScanConfig MakeHashScanConfig(const HashSettings& settings, bool md5_enabled,
-                                  std::int64_t max_bytes_per_flow) {
+HashScanConfig MakeHashScanConfig(const HashSettings& settings, bool md5_enabled) {
   HashScanConfig config;
-  config.max_bytes_per_flow = max_bytes_per_flow;
   const auto add = [&config](const std::string& name) {
     for (const HashAlgorithm& have : config.algorithms) {
       if (have.openssl_name == name) return;
@@ -47,8 +44,7 @@ HashScanConfig MakeHashScanConfig(const HashSettings& settings, bool md5_enabled
 }
 
 std::unique_ptr<Scanner> MakeHashScanner(const ScannerContext& context, std::string*) {
-  HashScanConfig config = MakeHashScanConfig(context.config.scanners.hash, context.enabled,
-                                             context.config.reassembly.max_bytes_per_flow);
+  HashScanConfig config = MakeHashScanConfig(context.config.scanners.hash, context.enabled);
   if (config.algorithms.empty()) return nullptr;
   return std::make_unique<HashScanner>(config, context.fs);
 }
@@ -95,26 +91,24 @@ void HashScanner::Update(FlowDigests& state, Bytes data) {
 }
 
 void HashScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
-  if (flow.output.filename.empty() || config_.algorithms.empty()) return;
-  const Bytes stored = StoredPart(offset, data, config_.max_bytes_per_flow);
-  if (stored.empty()) return;
   FlowDigests& state = *StateFor(flow);
   if (state.stale) return;
-  if (offset < state.hashed) {
-    state.stale = true;
+  if (offset != state.hashed) {
+    state.stale = true;  // a late fill or a rewrite changed bytes already hashed
     return;
   }
-  // A hole: the file holds zeros there.
-  while (state.hashed < offset) {
-    const auto n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(offset - state.hashed, kZeros.size()));
-    Update(state, Bytes(kZeros.data(), n));
-  }
-  Update(state, stored);
+  Update(state, data);
+}
+
+void HashScanner::OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval&) {
+  FlowDigests& state = *StateFor(flow);
+  if (state.stale) return;
+  // The file holds zeros there.
+  const std::uint64_t end = offset + length;
+  while (state.hashed < end) Update(state, ZeroBytes(end - state.hashed));
 }
 
 void HashScanner::OnShift(Flow& flow, std::uint64_t) {
-  if (flow.output.filename.empty() || config_.algorithms.empty()) return;
   StateFor(flow)->stale = true;
 }
 

@@ -2,7 +2,8 @@
 // computed with OpenSSL EVP as the bytes are reassembled, reported as <hashdigest type='MD5'>.
 //
 // Design note: the digest covers exactly the bytes the flow file holds (zero-filled holes, the
-// -b cut), so it equals `md5sum` of the file. Bytes arriving in order are hashed as they come.
+// -b cut), so it equals `md5sum` of the file. Bytes arriving in order are hashed as they come,
+// holes (OnGap) as zeros.
 // When a flow's file is changed behind the running digest (a late hole fill, a rewrite with
 // -S overlap=last, bytes inserted in front), the scanner cannot stream any more; it then
 // digests the closed file once at the end, reading it back through the OutputFs. Flows without
@@ -30,14 +31,12 @@ struct HashAlgorithm {
 
 struct HashScanConfig {
   std::vector<HashAlgorithm> algorithms;  // in report order; empty = scanner off
-  std::int64_t max_bytes_per_flow = -1;   // -b
 };
 
 // The algorithms for a run: MD5 when `md5_enabled` (-e md5, -FM, -a), then each digest of -S
 // hash (already checked and lower case), without repeats; the report's type is the name in
 // upper case.
-HashScanConfig MakeHashScanConfig(const HashSettings& settings, bool md5_enabled,
-                                  std::int64_t max_bytes_per_flow);
+HashScanConfig MakeHashScanConfig(const HashSettings& settings, bool md5_enabled);
 
 class HashScanner final : public Scanner {
  public:
@@ -46,6 +45,7 @@ class HashScanner final : public Scanner {
   ~HashScanner() override;
 
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
   void OnFlowClose(Flow& flow) override;
 

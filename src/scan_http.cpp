@@ -10,6 +10,7 @@
 
 #include "http_parser.h"
 #include "mime_types.h"
+#include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
@@ -45,7 +46,6 @@ HttpScanConfig MakeHttpScanConfig(const Config& config) {
   http.inflate.max_output = config.scanners.http.max_body;
   http.inflate.max_ratio = config.scanners.http.max_ratio;
   http.max_header = config.scanners.http.max_header;
-  http.max_bytes_per_flow = config.reassembly.max_bytes_per_flow;
   return http;
 }
 
@@ -294,40 +294,41 @@ void HttpScanner::OnFlowOpen(Flow& flow) {
 }
 
 void HttpScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) {
-  if (flow.output.filename.empty()) return;
   FlowState& state = StateFor(flow);
   if (state.kind == FlowState::Kind::kIgnored) return;
-  Bytes stored = StoredPart(offset, data, config_.max_bytes_per_flow);
-  if (stored.size() < data.size()) state.cut_by_limit = true;
-  if (stored.empty() || offset + stored.size() <= state.next_offset) return;
+  if (offset + data.size() <= state.next_offset) return;
   if (offset < state.next_offset) {
     // Only the part beyond what was parsed is new.
-    stored = stored.subspan(static_cast<std::size_t>(state.next_offset - offset));
-    offset = state.next_offset;
+    data = data.subspan(static_cast<std::size_t>(state.next_offset - offset));
   }
   state.ts = ts;
-  if (offset > state.next_offset) {
-    if (state.kind == FlowState::Kind::kUndecided) {
-      state.Abandon();  // the first bytes are missing: the kind cannot be known
-      return;
-    }
-    // A hole: the flow file holds zeros there, and they are parsed as the file reads (as
-    // tcpflow 1.6.1 does). A body of known length keeps its framing, the zeros becoming part
-    // of it; anything else fails to parse and resynchronises at the next message start.
-    anomalies_->Count(Anomaly::kHttpStreamHole);
-    static constexpr std::array<std::uint8_t, 4096> kZeros{};
-    while (state.next_offset < offset && state.parser) {
-      const auto n = static_cast<std::size_t>(
-          std::min<std::uint64_t>(offset - state.next_offset, kZeros.size()));
-      Parse(state, Bytes(kZeros.data(), n));
-    }
-    if (!state.parser) return;
-  }
   if (state.kind == FlowState::Kind::kUndecided) {
-    Decide(state, stored);
+    Decide(state, data);
   } else {
-    Parse(state, stored);
+    Parse(state, data);
   }
+}
+
+void HttpScanner::OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) {
+  FlowState& state = StateFor(flow);
+  if (state.kind == FlowState::Kind::kIgnored) return;
+  if (state.kind == FlowState::Kind::kUndecided) {
+    state.Abandon();  // the first bytes are missing: the kind cannot be known
+    return;
+  }
+  // The flow file holds zeros there, and they are parsed as the file reads (as tcpflow 1.6.1
+  // does). A body of known length keeps its framing, the zeros becoming part of it; anything
+  // else fails to parse and resynchronises at the next message start.
+  anomalies_->Count(Anomaly::kHttpStreamHole);
+  state.ts = ts;
+  const std::uint64_t end = offset + length;
+  while (state.next_offset < end && state.parser) {
+    Parse(state, ZeroBytes(end - state.next_offset));
+  }
+}
+
+void HttpScanner::OnCut(Flow& flow) {
+  StateFor(flow).cut_by_limit = true;
 }
 
 void HttpScanner::Decide(FlowState& state, Bytes data) {

@@ -9,9 +9,11 @@
 // file <flowfile>-HTTPBODY-NNN[.ext], .ext from its Content-Type (mime_types.h). The file is
 // created when the first body byte is written, at running offsets, and closed with the mtime of
 // the body's last packet. A response learns whether it answers HEAD (no body) from a per-session
-// queue of request methods filled by the connection's request stream. A gap in the stream ends
-// the message in progress (kHttpStreamHole) and parsing resumes at the next message start after
-// it; a parse error (kHttpParseError, kHttpHeaderTooLong) resumes the same way. Data below what
+// queue of request methods filled by the connection's request stream. A hole (OnGap, counted as
+// kHttpStreamHole) is parsed as the zeros the flow file holds there: a body of known length
+// keeps its framing, anything else fails to parse and resumes at the next message start after
+// it; a parse error (kHttpParseError, kHttpHeaderTooLong) resumes the same way. A hole before
+// the stream's kind is known ignores the flow. Data below what
 // was already parsed (late hole fills, rewrites) is ignored. After OnShift (bytes inserted in
 // front of a mid-stream flow) the flow is no longer parsed: its open body is closed and the
 // byte_run offsets recorded so far are moved up. At close a <byte_runs> extra lists each body
@@ -35,13 +37,12 @@
 namespace tcpflow {
 
 struct HttpScanConfig {
-  bool decompress = true;                // -Z clears: compressed bodies are written as they are
-  InflateLimits inflate;                 // -S http_max_body, -S http_max_ratio
-  std::uint64_t max_header = 64 << 10;   // -S http_max_header: header block bytes per message
-  std::int64_t max_bytes_per_flow = -1;  // -b: only the stored part is scanned (negative = all)
+  bool decompress = true;               // -Z clears: compressed bodies are written as they are
+  InflateLimits inflate;                // -S http_max_body, -S http_max_ratio
+  std::uint64_t max_header = 64 << 10;  // -S http_max_header: header block bytes per message
 };
 
-// The scanner's settings for a run: -S http_max_body, http_max_ratio, http_max_header, -Z, -b.
+// The scanner's settings for a run: -S http_max_body, http_max_ratio, http_max_header, -Z.
 HttpScanConfig MakeHttpScanConfig(const Config& config);
 
 class HttpScanner final : public Scanner {
@@ -59,10 +60,13 @@ class HttpScanner final : public Scanner {
 
   void OnFlowOpen(Flow& flow) override;
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  // A hole in a decided stream is parsed as the zeros the file holds (kHttpStreamHole).
+  void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
   // Ends the stream (a body that runs to the end completes), closes any open body file and
   // appends the <byte_runs> extra when the flow had bodies.
   void OnFlowClose(Flow& flow) override;
+  void OnCut(Flow& flow) override;
 
   // A body file could not be created, written or closed (that body stopped there; scanning went
   // on). error() is the first such failure, one line naming the file.

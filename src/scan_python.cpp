@@ -234,21 +234,19 @@ std::size_t PythonScanner::Reserve(FlowBytes& flow_bytes, std::size_t wanted) {
 }
 
 void PythonScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
-  if (flow.output.filename.empty()) return;
-  const Bytes stored = StoredPart(offset, data, config_.max_bytes_per_flow);
-  if (stored.empty()) return;
   FlowBytes& flow_bytes = flows_[&flow];
-  if (offset + stored.size() > config_.max_bytes) CountCap(flow_bytes);
+  if (offset + data.size() > config_.max_bytes) CountCap(flow_bytes);
   if (offset >= config_.max_bytes) return;
   const auto at = static_cast<std::size_t>(offset);
   std::size_t end = at + static_cast<std::size_t>(
-                             std::min<std::uint64_t>(stored.size(), config_.max_bytes - offset));
+                             std::min<std::uint64_t>(data.size(), config_.max_bytes - offset));
   if (flow_bytes.bytes.size() < end) {
     end = Reserve(flow_bytes, end);
-    if (flow_bytes.bytes.size() < end) flow_bytes.bytes.resize(end);  // holes: zeros
+    if (flow_bytes.bytes.size() < end)
+      flow_bytes.bytes.resize(end);  // a hole (OnGap) before: zeros
   }
   if (end <= at) return;
-  std::copy_n(stored.begin(), end - at, flow_bytes.bytes.begin() + static_cast<std::ptrdiff_t>(at));
+  std::copy_n(data.begin(), end - at, flow_bytes.bytes.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
 void PythonScanner::OnShift(Flow& flow, std::uint64_t n) {

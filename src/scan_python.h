@@ -4,9 +4,9 @@
 // CPython interpreter, puts DIR (made absolute against the current directory) at the front of
 // sys.path, imports MOD and looks up FN, which must be callable; every failure is reported
 // once, before any packet is read (the reference complained once per flow, #214). The scanner
-// keeps each stored flow's bytes (only flows that have a flow file, only what the file stores:
-// -b, holes as zeros, late fills overwriting) in memory, up to -S py_max_bytes per flow (the
-// rest is dropped and counted once per flow as python_input_capped), and up to -S
+// keeps each stored flow's bytes (the StoredStream view: only flows that have a flow file, only
+// what the file stores; holes stay zeros, late fills overwrite) in memory, up to -S py_max_bytes
+// per flow (the rest is dropped and counted once per flow as python_input_capped), and up to -S
 // py_max_total_bytes for all open flows together (the memory their buffers hold, growth
 // included): a flow whose buffer cannot grow within that budget keeps the prefix it has (later
 // bytes beyond it are dropped; late fills inside it still land) and is counted once as

@@ -5,9 +5,10 @@
 // before the report sink. It sees each flow's bytes as they are reassembled (it never re-reads a
 // flow file) and appends its findings to Flow::extras when the flow closes, in scanner order;
 // it never writes XML itself. Packet scanners (netviz) also get OnPacket for every frame the
-// link layer decoded, TCP or not. OnRunEnd is called once, after every flow has closed. Buffer
-// scanners (md5, http, python) look only at flows that have a flow file (as the reference,
-// which runs them on stored files), and only at the bytes the file stores (StoredPart: -b).
+// link layer decoded, TCP or not. OnRunEnd is called once, after every flow has closed. Stream
+// scanners (md5, http, python) sit behind a StoredStream (stored_stream.h), which gives them
+// only flows that have a flow file (as the reference, which runs them on stored files), and
+// only the bytes and holes the file stores (-b applied).
 #ifndef TCPFLOW_SCANNER_H
 #define TCPFLOW_SCANNER_H
 
@@ -68,11 +69,15 @@ class Scanner : public StreamSink {
  public:
   void OnFlowOpen(Flow&) override {}
   void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
+  void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
   void OnFlowClose(Flow&) override {}
   // Stream scanners join the fan-out; packet scanners get OnPacket. A scanner may be both.
   virtual bool wants_streams() const { return true; }
   virtual bool wants_packets() const { return false; }
+  // Behind a StoredStream: the flow's stream went on at or beyond -b, where the flow file (and
+  // so this scanner's view) ends. Called before each OnData that -b shortened or dropped.
+  virtual void OnCut(Flow&) {}
   // Every decoded frame, in capture order (packet scanners only).
   virtual void OnPacket(const PacketSummary&) {}
   // Once, after the last flow closed. Returns false with a one-line `*error` when the scanner

@@ -8,7 +8,7 @@ namespace tcpflow {
 std::unique_ptr<ScannerSet> ScannerSet::Create(const Config& config, std::uint64_t seed,
                                                OutputFs& fs, const ScannerRunInfo& info,
                                                std::string* error) {
-  std::unique_ptr<ScannerSet> set(new ScannerSet());
+  std::unique_ptr<ScannerSet> set(new ScannerSet(config.reassembly.max_bytes_per_flow));
   if (!SelectScanners(config.scanner_commands, &set->selection_, error)) return nullptr;
   for (std::size_t index = 0; index < kScannerCount; ++index) {
     const ScannerInfo& row = kScanners[index];
@@ -26,7 +26,7 @@ std::unique_ptr<ScannerSet> ScannerSet::Create(const Config& config, std::uint64
       if (!error->empty()) return nullptr;
       continue;
     }
-    if (scanner->wants_streams()) set->stream_scanners_.push_back(scanner.get());
+    if (scanner->wants_streams()) set->stored_stream_.Add(scanner.get());
     if (scanner->wants_packets()) set->packet_scanners_.push_back(scanner.get());
     set->owned_.push_back(std::move(scanner));
   }

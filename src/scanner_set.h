@@ -3,8 +3,9 @@
 //
 // Design note: Create() asks every row's factory for its scanner before any input is read, so a
 // bad combination of settings or a Python module that does not import stops the run at once
-// with one message (-S values were checked when the command line was parsed). The
-// PacketProcessor adds scanners() to its fan-out after the flow writer (and the findx index)
+// with one message (-S values were checked when the command line was parsed). The stream
+// scanners sit, in table order, behind one StoredStream (-b, holes, "has a file"). The
+// PacketProcessor adds stream_sink() to its fan-out after the flow writer (and the findx index)
 // and before tcp_cmd and the report, calls OnPacket() for every decoded frame when a packet
 // scanner is on, and calls Finish() once every flow has closed.
 #ifndef TCPFLOW_SCANNER_SET_H
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "output_dir.h"
 #include "scanner.h"
+#include "stored_stream.h"
 
 namespace tcpflow {
 
@@ -36,8 +38,9 @@ class ScannerSet {
   // packets then reach only the packet scanners.
   bool tcpdemux() const { return selection_.enabled("tcpdemux"); }
   const ScannerSelection& selection() const { return selection_; }
-  // The stream scanners in fan-out order (not owned by the caller).
-  const std::vector<Scanner*>& stream_scanners() const { return stream_scanners_; }
+  // The stream scanners, in order behind their StoredStream (not owned by the caller); nullptr
+  // when none is on.
+  StreamSink* stream_sink() { return stored_stream_.empty() ? nullptr : &stored_stream_; }
   bool wants_packets() const { return !packet_scanners_.empty(); }
   void OnPacket(const PacketSummary& packet) {
     for (Scanner* scanner : packet_scanners_) scanner->OnPacket(packet);
@@ -54,12 +57,12 @@ class ScannerSet {
   const std::string& error() const;
 
  private:
-  ScannerSet() = default;
+  explicit ScannerSet(std::int64_t max_bytes_per_flow) : stored_stream_(max_bytes_per_flow) {}
 
   ScannerSelection selection_;
   AnomalyCounters anomalies_;
   std::vector<std::unique_ptr<Scanner>> owned_;
-  std::vector<Scanner*> stream_scanners_;
+  StoredStream stored_stream_;
   std::vector<Scanner*> packet_scanners_;
 };
 

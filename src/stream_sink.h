@@ -1,11 +1,15 @@
 // stream_sink.h: the interface through which reassembled flow data reaches its consumers,
 // and the fixed-order fan-out that feeds them all.
 //
-// Design note: the demux calls, per flow, OnFlowOpen once, then any number of OnData (stream
-// offsets, usually increasing; lower offsets are hole fills or rewrites), OnShift when bytes are
-// inserted in front of a mid-stream flow, and OnFlowClose once. Sinks are called in the order
-// they were added: the file writer first, so that later sinks (scanners, report) see the flow's
-// file name and size.
+// Design note: the demux calls, per flow, OnFlowOpen once, then OnData and OnGap as the
+// Reassembler emits them, OnShift when bytes are inserted in front of a mid-stream flow, and
+// OnFlowClose once. The stream contract: OnData and OnGap together cover the stream's offsets
+// in increasing order, each call starting where the previous one ended (the frontier), so a
+// sink never has to infer a hole from an offset jump. Two documented exceptions come below the
+// frontier, always as OnData: a late fill of an earlier hole, and a rewrite with
+// -S overlap=last. After OnShift(n) the frontier is n further up and [0, n) is a hole that may
+// be filled late. Sinks are called in the order they were added: the file writer first, so that
+// later sinks (scanners, report) see the flow's file name and size.
 #ifndef TCPFLOW_STREAM_SINK_H
 #define TCPFLOW_STREAM_SINK_H
 
@@ -24,6 +28,11 @@ class StreamSink {
   virtual void OnFlowOpen(Flow& flow) = 0;
   // `data` is valid only during the call. `ts` is the time of the packet that completed it.
   virtual void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) = 0;
+  // [offset, offset + length) will never arrive in order: a hole (length > 0), at the frontier.
+  // It is always followed at once by OnData at offset + length (the bytes that revealed it, with
+  // the same `ts`); its bytes may still come later as a late fill (OnData below the frontier).
+  // The flow file holds zeros there.
+  virtual void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) = 0;
   // `n` bytes were inserted before offset 0: everything stored so far moves up by n.
   virtual void OnShift(Flow& flow, std::uint64_t n) = 0;
   virtual void OnFlowClose(Flow& flow) = 0;
@@ -58,6 +67,9 @@ class SinkFanout final : public StreamSink {
   }
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override {
     for (auto* s : sinks_) s->OnData(flow, offset, data, ts);
+  }
+  void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override {
+    for (auto* s : sinks_) s->OnGap(flow, offset, length, ts);
   }
   void OnShift(Flow& flow, std::uint64_t n) override {
     for (auto* s : sinks_) s->OnShift(flow, n);

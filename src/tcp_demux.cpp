@@ -19,7 +19,9 @@ class FlowDelivery final : public ReassemblySink {
   FlowDelivery(Flow& flow, StreamSink& sink, const Timeval& ts)
       : flow_(flow), sink_(sink), ts_(ts) {}
   void OnData(std::uint64_t offset, Bytes data) override { sink_.OnData(flow_, offset, data, ts_); }
-  void OnGap(std::uint64_t, std::uint64_t) override {}
+  void OnGap(std::uint64_t offset, std::uint64_t length) override {
+    sink_.OnGap(flow_, offset, length, ts_);
+  }
 
  private:
   Flow& flow_;

@@ -1052,8 +1052,8 @@ TEST(PcapSourceTest, XzDictionaryOverTheMemoryLimitIsRefused) {
   const testing::PcapWriter w = ClassicPcap(4);
   for (const std::uint32_t dict_size : {std::uint32_t{1536} << 20, std::uint32_t{0xffffffff}}) {
     SCOPED_TRACE(dict_size);
-    const std::string path = dir.Write("dict" + std::to_string(dict_size) + ".pcap",
-                                       XzWithDictionary(w.bytes(), dict_size));
+    const std::string path = WriteIn(dir, "dict" + std::to_string(dict_size) + ".pcap",
+                                     XzWithDictionary(w.bytes(), dict_size));
     const ReadResult r = ReadAll(path);
     const std::string prefix = path + ": ";
     ASSERT_EQ(r.open_error.rfind(prefix, 0), 0u) << r.open_error;
@@ -1062,7 +1062,7 @@ TEST(PcapSourceTest, XzDictionaryOverTheMemoryLimitIsRefused) {
   }
 
   // xz -9's 64 MiB dictionary is well within the limit.
-  ReadResult r = ReadAll(dir.Write("xz9.pcap", XzWithDictionary(w.bytes(), 64u << 20)));
+  ReadResult r = ReadAll(WriteIn(dir, "xz9.pcap", XzWithDictionary(w.bytes(), 64u << 20)));
   EXPECT_EQ(r.packets.size(), 4u) << r.open_error << r.error;
   EXPECT_EQ(r.last, PcapSource::Status::kEnd);
 
@@ -1073,7 +1073,7 @@ TEST(PcapSourceTest, XzDictionaryOverTheMemoryLimitIsRefused) {
   const ByteVec second =
       XzWithDictionary(ByteVec(w.bytes().begin() + split, w.bytes().end()), 1536u << 20);
   packed.insert(packed.end(), second.begin(), second.end());
-  const std::string path = dir.Write("second.pcap", packed);
+  const std::string path = WriteIn(dir, "second.pcap", packed);
   r = ReadAll(path);
   EXPECT_EQ(r.packets.size(), 2u) << r.open_error;
   EXPECT_EQ(r.last, PcapSource::Status::kError);

@@ -12,6 +12,7 @@
 #include "common/memory_flow_files.h"
 #include "flow_writer.h"
 #include "output_dir.h"
+#include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
@@ -31,15 +32,17 @@ std::string Digest(const char* algorithm, const std::string& data) {
   return hex;
 }
 
-// The flow-file writer, then the hash scanner, as in the pipeline's fan-out.
+// The flow-file writer, then the hash scanner behind its StoredStream, as in the pipeline's
+// fan-out.
 class ScanHashTest : public ::testing::Test, protected testing::MemoryFlowFiles {
  protected:
   // `digests`: -S hash, as the command line leaves it (lower case, checked).
   void Start(const std::vector<std::string>& digests = {}, bool md5 = true) {
-    const HashScanConfig config =
-        MakeHashScanConfig(HashSettings{digests}, md5, reassembly_.max_bytes_per_flow);
+    const HashScanConfig config = MakeHashScanConfig(HashSettings{digests}, md5);
     hash_ = std::make_unique<HashScanner>(config, fs_);
-    FanOutBehindFiles(*hash_);
+    stored_ = std::make_unique<StoredStream>(reassembly_.max_bytes_per_flow);
+    stored_->Add(hash_.get());
+    FanOutBehindFiles(*stored_);
   }
   // The flow file's bytes.
   std::string Contents() const { return MemoryFlowFiles::Contents(name_); }
@@ -55,6 +58,7 @@ class ScanHashTest : public ::testing::Test, protected testing::MemoryFlowFiles 
   }
 
   std::unique_ptr<HashScanner> hash_;
+  std::unique_ptr<StoredStream> stored_;
 };
 
 TEST_F(ScanHashTest, InOrderDigestEqualsTheFiles) {
@@ -81,7 +85,8 @@ TEST_F(ScanHashTest, HoleIsHashedAsZeros) {
   Start();
   Flow flow(key_, limits_, budget_);
   fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
-  fanout_.OnData(flow, 10000, B("BBBB"), Timeval{1, 0});  // 9996 zero bytes in the file
+  fanout_.OnGap(flow, 4, 9996, Timeval{1, 0});  // 9996 zero bytes in the file
+  fanout_.OnData(flow, 10000, B("BBBB"), Timeval{1, 0});
   fanout_.OnFlowClose(flow);
   ASSERT_EQ(Contents().size(), 10004u);
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", Contents()) + "\n");
@@ -92,6 +97,7 @@ TEST_F(ScanHashTest, LateFillDigestsTheClosedFile) {
   Start();
   Flow flow(key_, limits_, budget_);
   fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
+  fanout_.OnGap(flow, 4, 4, Timeval{1, 0});
   fanout_.OnData(flow, 8, B("CCCC"), Timeval{1, 0});
   fanout_.OnData(flow, 4, B("BBBB"), Timeval{1, 0});  // fills the hole behind the digest
   fanout_.OnFlowClose(flow);
@@ -168,16 +174,15 @@ TEST_F(ScanHashTest, IncompleteFileNoDigest) {
 }
 
 TEST(ScanHashConfigTest, AlgorithmsComeFromMd5AndTheHashSetting) {
-  EXPECT_TRUE(MakeHashScanConfig({}, false, -1).algorithms.empty());
-  HashScanConfig config = MakeHashScanConfig(HashSettings{{"sha512", "blake2b512"}}, false, -1);
+  EXPECT_TRUE(MakeHashScanConfig({}, false).algorithms.empty());
+  HashScanConfig config = MakeHashScanConfig(HashSettings{{"sha512", "blake2b512"}}, false);
   ASSERT_EQ(config.algorithms.size(), 2u);
   EXPECT_EQ(config.algorithms[0].openssl_name, "sha512");
   EXPECT_EQ(config.algorithms[1].dfxml_type, "BLAKE2B512");
-  config = MakeHashScanConfig(HashSettings{{"sha3-256", "md5"}}, true, 7);
+  config = MakeHashScanConfig(HashSettings{{"sha3-256", "md5"}}, true);
   ASSERT_EQ(config.algorithms.size(), 2u);  // md5 once, first
   EXPECT_EQ(config.algorithms[0].dfxml_type, "MD5");
   EXPECT_EQ(config.algorithms[1].dfxml_type, "SHA3-256");
-  EXPECT_EQ(config.max_bytes_per_flow, 7);
 }
 
 // Every digest -S hash accepts is one OpenSSL knows.

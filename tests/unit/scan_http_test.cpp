@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
@@ -65,19 +66,22 @@ class ScanHttpTest : public ::testing::Test {
     flow->output.filename = server ? kServer : kClient;
     return flow;
   }
+  // The scanner, also reachable through stored_, its StoredStream with -b = max_bytes_.
   HttpScanner& Scanner(AlertChannel* alerts = nullptr, CommandRunner* commands = nullptr) {
     scanner_ = std::make_unique<HttpScanner>(config_, fs_, anomalies_, alerts, commands);
+    stored_ = std::make_unique<StoredStream>(max_bytes_);
+    stored_->Add(scanner_.get());
     return *scanner_;
   }
   // Open, data in one piece at offset 0 (or in `piece`-byte pieces), close.
-  void Run(HttpScanner& scanner, Flow& flow, const std::string& stream, std::size_t piece = 0) {
-    scanner.OnFlowOpen(flow);
+  void Run(StreamSink& sink, Flow& flow, const std::string& stream, std::size_t piece = 0) {
+    sink.OnFlowOpen(flow);
     if (piece == 0) piece = stream.size();
     for (std::size_t at = 0; at < stream.size(); at += piece) {
-      scanner.OnData(flow, at, B(std::string_view(stream).substr(at, piece)),
-                     T(1000 + static_cast<std::int64_t>(at)));
+      sink.OnData(flow, at, B(std::string_view(stream).substr(at, piece)),
+                  T(1000 + static_cast<std::int64_t>(at)));
     }
-    scanner.OnFlowClose(flow);
+    sink.OnFlowClose(flow);
   }
   std::string Contents(const std::string& path) {
     auto it = fs_.files().find(path);
@@ -115,6 +119,7 @@ class ScanHttpTest : public ::testing::Test {
   const std::string kServer = "o/010.000.000.001.00080-192.168.001.002.34567";
   const std::string kClient = "o/192.168.001.002.34567-010.000.000.001.00080";
   HttpScanConfig config_;
+  std::int64_t max_bytes_ = -1;  // -b
   MemoryOutputFs fs_;
   AnomalyCounters anomalies_;
   ReassemblyLimits limits_;
@@ -122,6 +127,7 @@ class ScanHttpTest : public ::testing::Test {
   FlowKey server_key_;
   FlowKey client_key_;
   std::unique_ptr<HttpScanner> scanner_;
+  std::unique_ptr<StoredStream> stored_;
 };
 
 TEST_F(ScanHttpTest, PlainBodyFileWithExtensionMtimeAndByteRun) {
@@ -284,6 +290,7 @@ TEST_F(ScanHttpTest, HoleInABodyIsZeroFilledAndTheNextResponseFollows) {
   const std::string tail = std::string(50, 'y');
   const std::string next = Response("text/plain", "next");
   const std::uint64_t at = part1.size() + 30;
+  scanner.OnGap(*flow, part1.size(), 30, T(3));
   scanner.OnData(*flow, at, B(tail + next), T(3));
   // A late fill of the hole is ignored.
   scanner.OnData(*flow, part1.size(), B(std::string(30, 'z')), T(4));
@@ -380,10 +387,10 @@ TEST_F(ScanHttpTest, NoDecompressWritesTheRawBody) {
 
 TEST_F(ScanHttpTest, MaxBytesPerFlowCutsTheStream) {
   const std::string r1 = Response("text/plain", "0123456789");
-  config_.max_bytes_per_flow = static_cast<std::int64_t>(r1.size() - 5);
-  HttpScanner& scanner = Scanner();
+  max_bytes_ = static_cast<std::int64_t>(r1.size() - 5);
+  Scanner();
   auto flow = MakeFlow(true);
-  Run(scanner, *flow, r1 + Response("text/plain", "second"), 4);
+  Run(*stored_, *flow, r1 + Response("text/plain", "second"), 4);
   EXPECT_EQ(FileNames(), std::vector<std::string>{kServer + "-HTTPBODY-001.txt"});
   EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.txt"), "01234");
   EXPECT_EQ(Runs(*flow), std::vector<std::string>{std::to_string(r1.size() - 10) + " " + kServer +
@@ -420,9 +427,10 @@ TEST_F(ScanHttpTest, OtherStreamsAreIgnored) {
   // No file: not scanned. First bytes missing: not scanned.
   auto nofile = MakeFlow(true);
   nofile->output.filename.clear();
-  Run(scanner, *nofile, Response("text/plain", "x"));
+  Run(*stored_, *nofile, Response("text/plain", "x"));
   auto late = MakeFlow(true);
   scanner.OnFlowOpen(*late);
+  scanner.OnGap(*late, 0, 10, T(1));
   scanner.OnData(*late, 10, B(Response("text/plain", "x")), T(1));
   scanner.OnFlowClose(*late);
   EXPECT_TRUE(fs_.files().empty());
@@ -503,19 +511,17 @@ TEST_F(ScanHttpTest, WriteFailureIsRememberedAndScanningGoesOn) {
   EXPECT_GT(bytes.size(), 0u);
 }
 
-TEST_F(ScanHttpTest, ConfigComesFromTheSettingsZAndB) {
+TEST_F(ScanHttpTest, ConfigComesFromTheSettingsAndZ) {
   Config run;
   run.scanners.http.max_body = 1000;
   run.scanners.http.max_ratio = 0;
   run.scanners.http.max_header = 4096;
   run.no_http_decompress = true;
-  run.reassembly.max_bytes_per_flow = 77;
   const HttpScanConfig config = MakeHttpScanConfig(run);
   EXPECT_EQ(config.inflate.max_output, 1000u);
   EXPECT_EQ(config.inflate.max_ratio, 0u);
   EXPECT_EQ(config.max_header, 4096u);
   EXPECT_FALSE(config.decompress);
-  EXPECT_EQ(config.max_bytes_per_flow, 77);
   EXPECT_TRUE(MakeHttpScanConfig(Config{}).decompress);
 }
 

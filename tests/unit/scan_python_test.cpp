@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
@@ -348,16 +349,19 @@ TEST_F(ScanPythonTest, BytesWithNulsAndHighBytesArriveIntact) {
 TEST_F(ScanPythonTest, MaxBytesPerFlowCutsWhatThePluginSees) {
   auto scanner = Start("describe", 16 << 20, 4);  // -b 4
   ASSERT_NE(scanner, nullptr);
+  StoredStream stored(4);
+  stored.Add(scanner.get());
   auto flow = NewFlow();
-  scanner->OnData(*flow, 0, B("abcdef"), Timeval{});
-  scanner->OnData(*flow, 10, B("zz"), Timeval{});  // beyond -b: not in the file either
-  scanner->OnFlowClose(*flow);
+  stored.OnData(*flow, 0, B("abcdef"), Timeval{});
+  stored.OnGap(*flow, 6, 4, Timeval{});
+  stored.OnData(*flow, 10, B("zz"), Timeval{});  // beyond -b: not in the file either
+  stored.OnFlowClose(*flow);
   EXPECT_EQ(ResultText(*flow), "type=bytes len=4 hex=61626364");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 0u);  // -b is not the python cap
 
   auto beyond = NewFlow();  // everything beyond -b: nothing stored, no call
-  scanner->OnData(*beyond, 4, B("xyz"), Timeval{});
-  scanner->OnFlowClose(*beyond);
+  stored.OnData(*beyond, 4, B("xyz"), Timeval{});
+  stored.OnFlowClose(*beyond);
   EXPECT_TRUE(beyond->extras.empty());
   EXPECT_EQ(scanner->calls(), 1u);
 }
@@ -367,6 +371,7 @@ TEST_F(ScanPythonTest, HolesAreZerosAndLateFillsOverwrite) {
   ASSERT_NE(scanner, nullptr);
   auto holed = NewFlow();
   scanner->OnData(*holed, 0, B("ab"), Timeval{});
+  scanner->OnGap(*holed, 2, 2, Timeval{});
   scanner->OnData(*holed, 4, B("ef"), Timeval{});
   scanner->OnFlowClose(*holed);
   EXPECT_EQ(ResultText(*holed), "type=bytes len=6 hex=616200006566");
@@ -394,11 +399,13 @@ TEST_F(ScanPythonTest, ShiftMovesStoredBytesUp) {
 TEST_F(ScanPythonTest, FlowsWithoutAFileOrWithoutBytesAreSkipped) {
   auto scanner = Start("describe");
   ASSERT_NE(scanner, nullptr);
+  StoredStream stored(-1);
+  stored.Add(scanner.get());
   auto no_file = NewFlow("");
-  scanner->OnFlowOpen(*no_file);
-  scanner->OnData(*no_file, 0, B("data"), Timeval{});
-  scanner->OnShift(*no_file, 3);
-  scanner->OnFlowClose(*no_file);
+  stored.OnFlowOpen(*no_file);
+  stored.OnData(*no_file, 0, B("data"), Timeval{});
+  stored.OnShift(*no_file, 3);
+  stored.OnFlowClose(*no_file);
   EXPECT_TRUE(no_file->extras.empty());
 
   auto empty = NewFlow();

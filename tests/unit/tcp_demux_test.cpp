@@ -22,6 +22,26 @@ const std::uint8_t kServerIp[4] = {10, 0, 0, 1};
 const std::string kC2S = "192.168.001.002.34567-010.000.000.001.00080";
 const std::string kS2C = "010.000.000.001.00080-192.168.001.002.34567";
 
+// Records every event for the client's flow direction, as "D off len", "G off len", "S n", "C".
+class EventLog final : public StreamSink {
+ public:
+  void OnFlowOpen(Flow&) override {}
+  void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) override {
+    Log(flow, "D " + std::to_string(offset) + " " + std::to_string(data.size()));
+  }
+  void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval&) override {
+    Log(flow, "G " + std::to_string(offset) + " " + std::to_string(length));
+  }
+  void OnShift(Flow& flow, std::uint64_t n) override { Log(flow, "S " + std::to_string(n)); }
+  void OnFlowClose(Flow& flow) override { Log(flow, "C"); }
+  std::vector<std::string> events;
+
+ private:
+  void Log(const Flow& flow, std::string event) {
+    if (flow.key.src_port != 80) events.push_back(std::move(event));
+  }
+};
+
 class DemuxHarness {
  public:
   explicit DemuxHarness(ReassemblyConfig reassembly = {}, std::uint32_t isn = 0)
@@ -31,8 +51,11 @@ class DemuxHarness {
         template_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)),
         table_(42, limits_, budget_),
         writer_(output_, reassembly_, template_, fs_),
-        demux_(reassembly_, table_, writer_, fs_, anomalies_),
-        isn_(isn) {}
+        demux_(reassembly_, table_, fanout_, fs_, anomalies_),
+        isn_(isn) {
+    fanout_.Add(&writer_);
+    fanout_.Add(&log_);
+  }
 
   // A segment from the client (or server) at stream offset `offset` (relative to ISN+1).
   void Send(bool from_client, std::int64_t offset, const std::string& data, std::uint8_t flags,
@@ -91,6 +114,8 @@ class DemuxHarness {
   AnomalyCounters& anomalies() { return anomalies_; }
   MemoryOutputFs& fs() { return fs_; }
   TcpDemux& demux() { return demux_; }
+  // What reached the sinks for the client's direction.
+  const std::vector<std::string>& events() const { return log_.events; }
 
  private:
   std::string error_;
@@ -103,6 +128,8 @@ class DemuxHarness {
   AnomalyCounters anomalies_;
   FlowTable table_;
   FlowFileWriter writer_;
+  EventLog log_;
+  SinkFanout fanout_;
   TcpDemux demux_;
   LinkLayer link_;
   std::uint32_t isn_;
@@ -267,6 +294,30 @@ TEST_P(TcpDemuxTest, IdenticalRetransmissionAfterCloseIsDropped) {
   EXPECT_EQ(h.Names(), std::vector<std::string>{kC2S});
 }
 
+TEST_P(TcpDemuxTest, SinksSeeDataAndGapsInOffsetOrder) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(8, "CC");  // buffered beyond a hole
+  h.Client(10, "DD");
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), std::string("AAAA\0\0\0\0CCDD", 12));
+  EXPECT_EQ(h.events(), (std::vector<std::string>{"D 0 4", "G 4 4", "D 8 2", "D 10 2", "C"}));
+}
+
+TEST_P(TcpDemuxTest, LateFillOfAForcedGapComesBelowTheFrontier) {
+  config_.max_buffered_per_flow = 2;  // the buffered segment forces the hole out at once
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(8, "CCCC");
+  h.Client(4, "BBBB");  // the late fill
+  h.Client(12, "", kTcpFin | kTcpAck);
+  h.Finish();
+  EXPECT_EQ(h.File(kC2S), "AAAABBBBCCCC");
+  EXPECT_EQ(h.events(), (std::vector<std::string>{"D 0 4", "G 4 4", "D 8 4", "D 4 4", "C"}));
+}
+
 TEST_P(TcpDemuxTest, PortReuseGivesCounterSuffixes) {
   DemuxHarness h(config_, isn());
   for (std::uint32_t conn = 0; conn < 3; ++conn) {
@@ -404,6 +455,7 @@ class CountingSink final : public StreamSink {
     if (offset != next) ++discontinuities;
     next = offset + data.size();
   }
+  void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override { ++discontinuities; }
   void OnShift(Flow&, std::uint64_t) override {}
   void OnFlowClose(Flow&) override {}
   std::uint64_t next = 0;
