@@ -82,27 +82,32 @@ bool ParseShard(std::string_view text, std::string_view what, ShardConfig& shard
   return true;
 }
 
-// The items of a kChoice / kList row's "a|b|c", as a readable "a, b or c".
-std::string ChoicesText(std::string_view choices) {
-  std::string text;
+// The items of a kChoice / kList row's "a|b|c".
+std::vector<std::string_view> Choices(std::string_view choices) {
+  std::vector<std::string_view> items;
   std::size_t start = 0;
   while (start <= choices.size()) {
     const std::size_t bar = std::min(choices.find('|', start), choices.size());
-    if (!text.empty()) text += bar == choices.size() ? " or " : ", ";
-    text += choices.substr(start, bar - start);
+    items.push_back(choices.substr(start, bar - start));
     start = bar + 1;
+  }
+  return items;
+}
+
+// "a|b|c" as a readable "a, b or c".
+std::string ChoicesText(std::string_view choices) {
+  const std::vector<std::string_view> items = Choices(choices);
+  std::string text;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) text += i + 1 == items.size() ? " or " : ", ";
+    text += items[i];
   }
   return text;
 }
 
 bool IsChoice(std::string_view choices, std::string_view word) {
-  std::size_t start = 0;
-  while (start <= choices.size()) {
-    const std::size_t bar = std::min(choices.find('|', start), choices.size());
-    if (choices.substr(start, bar - start) == word) return true;
-    start = bar + 1;
-  }
-  return false;
+  const std::vector<std::string_view> items = Choices(choices);
+  return std::find(items.begin(), items.end(), word) != items.end();
 }
 
 std::string Lower(std::string_view text) {
@@ -122,24 +127,16 @@ std::optional<SettingValue> ParseSettingValue(const SettingInfo& setting, std::s
   value.text = text;
   switch (setting.type) {
     case SettingType::kInteger:
-      if (setting.min < 0 && text.starts_with('-')) {
+      if (setting.min < 0) {  // a signed setting: its max fits in int64
         const auto parsed = ParseInteger<std::int64_t>(
             text, what, setting.min, static_cast<std::int64_t>(setting.max), error);
         if (!parsed) return std::nullopt;
         value.signed_number = *parsed;
+        value.number = *parsed < 0 ? 0 : static_cast<std::uint64_t>(*parsed);
       } else {
-        const auto lowest = static_cast<std::uint64_t>(std::max<std::int64_t>(setting.min, 0));
-        const auto parsed = ParseInteger<std::uint64_t>(text, what, lowest, setting.max, error);
-        if (!parsed) {
-          // Name the whole range, negative part included.
-          if (setting.min < 0 && error.find("out of range") != std::string::npos) {
-            error = "value " + Quoted(text) + " for " + what + " is out of range (" +
-                    std::to_string(setting.min) + " to " + std::to_string(setting.max) + ")";
-          } else if (setting.min < 0) {
-            error = "invalid value " + Quoted(text) + " for " + what + ": expected an integer";
-          }
-          return std::nullopt;
-        }
+        const auto parsed = ParseInteger<std::uint64_t>(
+            text, what, static_cast<std::uint64_t>(setting.min), setting.max, error);
+        if (!parsed) return std::nullopt;
         value.number = *parsed;
         value.signed_number = static_cast<std::int64_t>(*parsed);
       }
