@@ -85,29 +85,27 @@ void FindxWriter::Fail(const std::string& message) {
   if (error_.empty()) error_ = message;
 }
 
-void FindxWriter::OnFlowOpen(Flow&) {}
-
-FindxWriter::Index* FindxWriter::EnsureIndex(Flow& flow) {
-  auto it = open_.find(&flow);
-  if (it != open_.end()) return &it->second;
-  const std::string path = flow.output.filename + std::string(kSuffix);
-  Index index;
+void FindxWriter::OnFileCreated(Flow& flow, const std::string& name) {
+  if (failed()) return;
+  auto index = std::make_unique<Index>();
+  index->path = name + std::string(kSuffix);
   // The flow file's name was free, so an index of that name is left over from an earlier run
   // whose flow file is gone: it describes nothing, and is truncated.
-  OutputFs::CreateStatus status = fs_.CreateExclusive(path, &index.id);
-  if (status == OutputFs::CreateStatus::kExists) status = fs_.CreateOrTruncate(path, &index.id);
+  OutputFs::CreateStatus status = fs_.CreateExclusive(index->path, &index->id);
+  if (status == OutputFs::CreateStatus::kExists) {
+    status = fs_.CreateOrTruncate(index->path, &index->id);
+  }
   if (status != OutputFs::CreateStatus::kCreated) {
     Fail(fs_.error());
-    return nullptr;
+    return;
   }
   ++files_created_;
-  return &open_.emplace(&flow, index).first->second;
+  slot_.Put(flow, std::move(index));
 }
 
 void FindxWriter::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) {
-  if (failed() || !flow.output.file_id) return;  // no flow file, no index
-  Index* index = EnsureIndex(flow);
-  if (index == nullptr || offset >= cap_) return;
+  Index* index = slot_.Find(flow);  // none: no flow file, or no index file
+  if (failed() || index == nullptr || offset >= cap_) return;
   const std::uint64_t len = std::min<std::uint64_t>(data.size(), cap_ - offset);
   if (len == 0) return;
   line_.clear();
@@ -129,21 +127,19 @@ void FindxWriter::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Tim
 
 void FindxWriter::OnShift(Flow& flow, std::uint64_t n) {
   if (failed() || n == 0) return;
-  auto it = open_.find(&flow);
-  if (it == open_.end() || it->second.size == 0) return;
-  Rewrite(flow, it->second, n);
+  Index* index = slot_.Find(flow);
+  if (index == nullptr || index->size == 0) return;
+  Rewrite(*index, n);
 }
 
-void FindxWriter::OnFlowClose(Flow& flow) {
-  auto it = open_.find(&flow);
-  if (it == open_.end()) return;
-  Index& index = it->second;
-  if (index.dirty && !failed()) Rewrite(flow, index, 0);
-  if (index.open && !fs_.Close(index.id, &flow.first_seen)) Fail(fs_.error());
-  open_.erase(it);
+void FindxWriter::OnFlowClose(Flow& flow, const StoredFile&) {
+  const std::unique_ptr<Index> index = slot_.Release(flow);
+  if (!index) return;
+  if (index->dirty && !failed()) Rewrite(*index, 0);
+  if (index->open && !fs_.Close(index->id, &flow.first_seen)) Fail(fs_.error());
 }
 
-void FindxWriter::Rewrite(const Flow& flow, Index& index, std::uint64_t shift) {
+void FindxWriter::Rewrite(Index& index, std::uint64_t shift) {
   ++rewrites_;
   std::vector<std::uint8_t> bytes(index.size);
   std::size_t got = 0;
@@ -156,7 +152,7 @@ void FindxWriter::Rewrite(const Flow& flow, Index& index, std::uint64_t shift) {
     if (*n == 0) break;
     got += *n;
   }
-  const std::string path = flow.output.filename + std::string(kSuffix);
+  const std::string& path = index.path;
   std::vector<Line> lines;
   if (got != bytes.size() ||
       !ParseLines(std::string_view(reinterpret_cast<const char*>(bytes.data()), got), lines)) {

@@ -11,10 +11,10 @@
 // closes; on a front insertion (OnShift) it is rewritten at once with every offset moved up.
 // A rewrite holds that one file in memory for its duration.
 //
-// Files: created right after the flow file exists (it must come before this sink in the
-// fan-out), named flow.output.filename + ".findx", exclusively, or truncated when a stale one
-// is in the way. A flow without a flow file gets no index. On close the file's times are set to
-// the flow's first packet, like the flow file's.
+// Files: created when the flow file is (OnFileCreated), named after it + ".findx", exclusively,
+// or truncated when a stale one is in the way. The index's state lives in this sink's slot of
+// the flow from then until OnFlowClose. A flow without a flow file gets no index. On close the
+// file's times are set to the flow's first packet, like the flow file's.
 //
 // Failure: the first create/write/read error is remembered (failed(), error()); from then on no
 // more lines are written, and open files are only closed.
@@ -23,7 +23,6 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 
 #include "output_dir.h"
 #include "stream_sink.h"
@@ -36,11 +35,14 @@ class FindxWriter final : public StreamSink {
   // the flow file, so they are not indexed either. `fs` must outlive the writer.
   FindxWriter(std::int64_t max_bytes_per_flow, OutputFs& fs);
 
-  void OnFlowOpen(Flow& flow) override;
+  void AssignSlots(SlotAllocator& slots) override { slot_.Assign(slots); }
+  void OnFlowOpen(Flow&) override {}
+  // Creates the index file.
+  void OnFileCreated(Flow& flow, const std::string& name) override;
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
   void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}  // holes: no line
   void OnShift(Flow& flow, std::uint64_t n) override;
-  void OnFlowClose(Flow& flow) override;
+  void OnFlowClose(Flow& flow, const StoredFile& file) override;
 
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
@@ -49,7 +51,8 @@ class FindxWriter final : public StreamSink {
   std::size_t rewrites() const { return rewrites_; }
 
  private:
-  struct Index {
+  struct Index final : SlotState {
+    std::string path;  // the index file's name
     FileId id = 0;
     std::uint64_t size = 0;         // bytes in the file; the next line goes here
     std::uint64_t last_offset = 0;  // offset of the last line in the file
@@ -57,17 +60,16 @@ class FindxWriter final : public StreamSink {
     bool open = true;               // false after a failed reopen: `id` is no longer ours
   };
 
-  Index* EnsureIndex(Flow& flow);
   // Reads the file back, adds `shift` to every offset (dropping or cutting what then lies at or
   // beyond the -b cap), sorts the lines stably by offset and writes the result over the file.
   // On failure calls Fail().
-  void Rewrite(const Flow& flow, Index& index, std::uint64_t shift);
+  void Rewrite(Index& index, std::uint64_t shift);
   void Fail(const std::string& message);
 
   std::uint64_t cap_;  // UINT64_MAX = unlimited
   OutputFs& fs_;
-  std::unordered_map<const Flow*, Index> open_;
-  std::string line_;  // reused for formatting each line
+  SinkSlot<Index> slot_;  // the flow's open index
+  std::string line_;      // reused for formatting each line
   std::string error_;
   std::size_t files_created_ = 0;
   std::size_t rewrites_ = 0;

@@ -2,12 +2,18 @@
 //
 // Design note: a Flow is created and owned by the FlowTable and lives from the first packet
 // that creates it until it is closed (FIN/RST/-m/timeout/end of input). The TcpDemux owns the
-// TCP fields; each sink owns the fields grouped under its name. Sinks may keep a pointer to a
-// Flow only between OnFlowOpen and OnFlowClose.
+// TCP fields; the flow-file writer owns `output`, and no other sink reads it (what the others
+// need of the file comes with the events, stream_sink.h). Every other sink that keeps per-flow
+// state keeps it in its own slot of `slots` (SinkSlot, stream_sink.h): one pointer in the Flow,
+// to a block allocated on a flow's first use, so that a Flow stays small when no such sink runs.
+// Sinks may keep a pointer to a Flow only between OnFlowOpen and OnFlowClose.
 #ifndef TCPFLOW_FLOW_H
 #define TCPFLOW_FLOW_H
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +32,19 @@ struct FlowOutputState {
   std::uint32_t counter = 0;       // connection counter used in the name (%c)
   std::optional<std::uint32_t> file_id;  // OutputFs handle while the file exists
   bool incomplete = false;               // closed after a write error: the file may lack bytes
+};
+
+// A sink's per-flow state, kept in the sink's slot; deleted through this base when a flow is
+// destroyed with its state still in place (a sink frees its state at OnFlowClose).
+struct SlotState {
+  virtual ~SlotState() = default;
+};
+
+// The slots of one flow: one per sink that keeps per-flow state (SlotAllocator hands out the
+// indexes).
+struct FlowSlots {
+  static constexpr std::size_t kCount = 8;
+  std::array<std::unique_ptr<SlotState>, kCount> states;
 };
 
 struct Flow {
@@ -64,7 +83,9 @@ struct Flow {
   MacAddress dst_mac{};
 
   Reassembler reassembler;
-  FlowOutputState output;
+  FlowOutputState output;  // the flow-file writer's, read by nobody else
+  // The other sinks' per-flow state (SinkSlot); null until a sink stores some.
+  std::unique_ptr<FlowSlots> slots;
   // What the scanners add to the flow's report entry, appended in scanner order when the flow
   // closes; the ReportSink (last in the fan-out) writes them.
   std::vector<ReportExtra> extras;

@@ -245,16 +245,14 @@ FlowAlerts::FlowAlerts(const AlertConfig& config) : alerts_(config.alert_fd, "tc
   if (!config.command.empty()) runner_.emplace(config.command, "tcp_cmd", config.max_children);
 }
 
-void FlowAlerts::OnData(Flow& flow, std::uint64_t, Bytes, const Timeval&) {
-  if (!alerts_.active() || flow.output.filename.empty()) return;
-  if (announced_.insert(&flow).second) alerts_.Send("open", flow.output.filename);
+void FlowAlerts::OnFileCreated(Flow&, const std::string& name) {
+  alerts_.Send("open", name);
 }
 
-void FlowAlerts::OnFlowClose(Flow& flow) {
-  announced_.erase(&flow);
-  if (flow.output.filename.empty()) return;
-  alerts_.Send("close", flow.output.filename);
-  if (runner_) runner_->Run(flow.output.filename);
+void FlowAlerts::OnFlowClose(Flow&, const StoredFile& file) {
+  if (file.name.empty()) return;
+  alerts_.Send("close", file.name);
+  if (runner_) runner_->Run(file.name);
 }
 
 void FlowAlerts::Finish() {

@@ -10,10 +10,10 @@
 // run at once; Run() waits for one to end when the limit is reached. Children get /dev/null as
 // stdin, the parent's stdout and stderr, and no other descriptor. Their exit statuses are
 // counted; a failing command is not an error of the run. FlowAlerts is the stream sink that
-// drives both for flow files. It must come after the FlowFileWriter in the fan-out (it reads
-// flow.output.filename, which the writer sets when it creates the file, and the file is closed
-// by the time the command runs). Flows that never got a file produce nothing (unlike tcpflow
-// 1.6.1, which wrote "close\t" with an empty path).
+// drives both for flow files: "open" when the file is created (OnFileCreated), "close" and the
+// command at close, with the name the close event carries (the file is closed by then). It keeps
+// no per-flow state. Flows that never got a file produce nothing (unlike tcpflow 1.6.1, which
+// wrote "close\t" with an empty path).
 #ifndef TCPFLOW_FLOW_ALERTS_H
 #define TCPFLOW_FLOW_ALERTS_H
 
@@ -24,7 +24,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "config.h"
@@ -120,12 +119,13 @@ class FlowAlerts final : public StreamSink {
   explicit FlowAlerts(const AlertConfig& config);
 
   void OnFlowOpen(Flow&) override {}
-  // The first time the flow has a file: "open\t<path>\n".
-  void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
+  // "open\t<path>\n".
+  void OnFileCreated(Flow& flow, const std::string& name) override;
+  void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
   void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
   // For a flow with a file: "close\t<path>\n", then the command with the path.
-  void OnFlowClose(Flow& flow) override;
+  void OnFlowClose(Flow& flow, const StoredFile& file) override;
 
   // Waits for the commands still running; call once every flow is closed (the destructor does
   // it too). Statistics are final afterwards.
@@ -140,7 +140,6 @@ class FlowAlerts final : public StreamSink {
  private:
   AlertChannel alerts_;
   std::optional<CommandRunner> runner_;
-  std::unordered_set<const Flow*> announced_;  // open flows whose "open" line was written
 };
 
 }  // namespace tcpflow

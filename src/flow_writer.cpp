@@ -2,6 +2,8 @@
 #include "flow_writer.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 namespace tcpflow {
 namespace {
@@ -42,9 +44,7 @@ void FlowFileWriter::Fail(const std::string& message) {
   if (error_.empty()) error_ = message;
 }
 
-void FlowFileWriter::OnFlowOpen(Flow&) {}
-
-bool FlowFileWriter::EnsureFile(Flow& flow) {
+bool FlowFileWriter::EnsureFile(Flow& flow, bool* created) {
   if (flow.output.file_id) return true;
   if (!flow.output.filename.empty() || failed()) return false;  // created once, already closed
   const NameFields fields = NameFieldsOf(flow);
@@ -58,6 +58,7 @@ bool FlowFileWriter::EnsureFile(Flow& flow) {
         flow.output.filename = name_buffer_;
         flow.output.counter = counter;
         ++files_created_;
+        *created = true;
         return true;
       case OutputFs::CreateStatus::kExists:
         if (!template_.UsesCounter()) {
@@ -73,21 +74,25 @@ bool FlowFileWriter::EnsureFile(Flow& flow) {
   return false;
 }
 
-void FlowFileWriter::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
+const std::string* FlowFileWriter::OnData(Flow& flow, std::uint64_t offset, Bytes data) {
   const std::uint64_t end = offset + data.size();
   flow.output.logical_size = std::max(flow.output.logical_size, end);
-  if (!output_.store_output || !EnsureFile(flow)) return;
+  bool created = false;
+  if (!output_.store_output || !EnsureFile(flow, &created)) return nullptr;
+  const std::string* name = created ? &flow.output.filename : nullptr;
   if (reassembly_.max_bytes_per_flow >= 0) {
     const auto cap = static_cast<std::uint64_t>(reassembly_.max_bytes_per_flow);
-    if (offset >= cap) return;
+    if (offset >= cap) return name;
     if (end > cap) data = data.first(static_cast<std::size_t>(cap - offset));
   }
-  if (data.empty()) return;
-  if (!fs_.WriteAt(*flow.output.file_id, offset, data)) Fail(fs_.error());
+  if (!data.empty() && !fs_.WriteAt(*flow.output.file_id, offset, data)) Fail(fs_.error());
+  return name;
 }
 
-void FlowFileWriter::OnGap(Flow& flow, std::uint64_t, std::uint64_t, const Timeval&) {
-  if (output_.store_output) EnsureFile(flow);
+const std::string* FlowFileWriter::OnGap(Flow& flow, std::uint64_t, std::uint64_t) {
+  bool created = false;
+  if (output_.store_output) EnsureFile(flow, &created);
+  return created ? &flow.output.filename : nullptr;
 }
 
 void FlowFileWriter::OnShift(Flow& flow, std::uint64_t n) {
@@ -128,12 +133,38 @@ void FlowFileWriter::OnShift(Flow& flow, std::uint64_t n) {
   }
 }
 
-void FlowFileWriter::OnFlowClose(Flow& flow) {
+StoredFile FlowFileWriter::OnFlowClose(Flow& flow) {
   // After a write error any flow may have lost bytes, so none closed from then on is vouched for.
   if (failed()) flow.output.incomplete = true;
-  if (!flow.output.file_id) return;
-  if (!fs_.Close(*flow.output.file_id, &flow.first_seen)) Fail(fs_.error());
-  flow.output.file_id.reset();
+  StoredFile file;
+  file.logical_size = flow.output.logical_size;
+  file.incomplete = flow.output.incomplete;
+  if (flow.output.file_id) {
+    if (!fs_.Close(*flow.output.file_id, &flow.first_seen)) Fail(fs_.error());
+    flow.output.file_id.reset();
+    file.close_ticket = fs_.LastCloseTicket();
+  }
+  if (!flow.output.filename.empty()) {
+    recently_closed_.push_back(
+        ClosedFlow{flow.key, flow.isn, flow.output.logical_size, flow.output.filename});
+    if (recently_closed_.size() > kRecentlyClosedKept) recently_closed_.pop_front();
+    file.name = std::move(flow.output.filename);
+  }
+  return file;
+}
+
+const ClosedFlow* FlowFileWriter::FindClosed(const FlowKey& key) const {
+  for (auto it = recently_closed_.rbegin(); it != recently_closed_.rend(); ++it) {
+    if (it->key == key) return &*it;
+  }
+  return nullptr;
+}
+
+bool FlowFileWriter::Holds(const ClosedFlow& flow, std::uint64_t offset, Bytes payload) const {
+  std::vector<std::uint8_t> stored(payload.size());
+  const auto got = fs_.ReadPath(flow.name, offset, stored);
+  return got && *got == payload.size() &&
+         std::equal(payload.begin(), payload.end(), stored.begin());
 }
 
 }  // namespace tcpflow

@@ -134,12 +134,12 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
       table_(DeriveSeed(seed, SeedUse::kFlowTable), limits_, budget_,
              TcpDemux::IdleOrderFor(config.reassembly)),
       writer_(config.output, config.reassembly, name_template, fs),
-      demux_(config.reassembly, table_, fanout_, fs, anomalies_),
+      fanout_(&writer_),
+      demux_(config.reassembly, table_, fanout_, &writer_, anomalies_),
       defrag_limits_{config.ip.max_fragment_datagrams, config.ip.max_fragment_bytes,
                      config.ip.fragment_timeout_sec},
       defrag_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
       scanners_(scanners) {
-  fanout_.Add(&writer_);
   if (config.findx) {
     findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
     fanout_.Add(findx_.get());

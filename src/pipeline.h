@@ -87,8 +87,8 @@ class PacketProcessor {
   ReassemblyLimits limits_;
   ReassemblyBudget budget_;
   FlowTable table_;
-  SinkFanout fanout_;
   FlowFileWriter writer_;
+  SinkFanout fanout_;                           // writer_ first, as its file stage
   std::unique_ptr<FindxWriter> findx_;          // -I
   std::unique_ptr<FlowPcapWriter> flow_pcaps_;  // -K
   std::unique_ptr<FlowAlerts> alerts_;

@@ -14,10 +14,10 @@ ReportExtra Incomplete() {
 
 }  // namespace
 
-void ReportSink::OnFlowClose(Flow& flow) {
+void ReportSink::OnFlowClose(Flow& flow, const StoredFile& file) {
   ReportFlow entry;
-  entry.filename = flow.output.filename;
-  entry.filesize = flow.output.logical_size;
+  entry.filename = file.name;
+  entry.filesize = file.logical_size;
   entry.first_seen = flow.first_seen;
   entry.last_seen = flow.last_seen;
   entry.has_macs = flow.has_macs;
@@ -29,11 +29,10 @@ void ReportSink::OnFlowClose(Flow& flow) {
   entry.violations = flow.violations;
   entry.wire_bytes = flow.wire_bytes;
   entry.captured_bytes = flow.captured_bytes;
-  if (flow.output.incomplete) entry.extras.push_back(Incomplete());
+  if (file.incomplete) entry.extras.push_back(Incomplete());
   for (ReportExtra& extra : flow.extras) entry.extras.push_back(std::move(extra));
   flow.extras.clear();
-  // The flow file (if any) was closed just before this sink ran: its ticket is the latest.
-  const std::uint64_t ticket = flow.output.filename.empty() ? 0 : fs_.LastCloseTicket();
+  const std::uint64_t ticket = file.close_ticket;
   if (waiting_head_ == waiting_.size() && fs_.CloseDone(ticket) == std::optional<bool>(true)) {
     writer_.WriteFlow(entry);
     return;

@@ -1,7 +1,8 @@
 // report_sink.h: the stream sink that writes one DFXML <fileobject> per flow as it closes.
 //
-// Design note: it comes after the file writer and the scanners in the fan-out, so a closing
-// flow already has its file name, logical size and scanner results. It owns no file: the
+// Design note: it comes last in the fan-out, after the scanners, so a closing flow already has
+// its scanner results; its file name, logical size and close ticket come with the close event
+// (StoredFile). It owns no file: the
 // ReportWriter streams into an std::ostream owned by the pipeline. When the file system
 // finishes closes in the background, an entry waits (in close order) until its flow file's
 // close is done, so the report vouches only for files that reached the disk: a flow whose
@@ -10,6 +11,7 @@
 #define TCPFLOW_REPORT_SINK_H
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -21,13 +23,14 @@ namespace tcpflow {
 
 class ReportSink final : public StreamSink {
  public:
-  // `fs` is the file system the flow files are written to (for their close tickets).
+  // `fs` is the file system the flow files are written to (it says when their closes are done).
   ReportSink(ReportWriter& writer, const OutputFs& fs) : writer_(writer), fs_(fs) {}
   void OnFlowOpen(Flow&) override {}
+  void OnFileCreated(Flow&, const std::string&) override {}
   void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
   void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
-  void OnFlowClose(Flow& flow) override;
+  void OnFlowClose(Flow& flow, const StoredFile& file) override;
   // Writes the entries whose files are closed; with `all`, every entry (call it after the file
   // system's Flush(), when every close is done).
   void WriteReady(bool all);

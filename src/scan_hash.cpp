@@ -49,12 +49,12 @@ std::unique_ptr<Scanner> MakeHashScanner(const ScannerContext& context, std::str
   return std::make_unique<HashScanner>(config, context.fs);
 }
 
-struct HashScanner::FlowDigests {
-  std::vector<EVP_MD_CTX*> contexts;
-  std::uint64_t hashed = 0;  // bytes [0, hashed) went into the digests
-  bool stale = false;        // the file changed behind the digests: digest the file at close
+struct HashScanner::FlowDigests final : SlotState {
+  std::vector<EVP_MD_CTX*> contexts;  // null where the algorithm could not start
+  std::uint64_t hashed = 0;           // bytes [0, hashed) went into the digests
+  bool stale = false;  // the file changed behind the digests: digest the file at close
 
-  ~FlowDigests() {
+  ~FlowDigests() override {
     for (EVP_MD_CTX* context : contexts) EVP_MD_CTX_free(context);
   }
 };
@@ -63,24 +63,19 @@ HashScanner::HashScanner(const HashScanConfig& config, OutputFs& fs) : config_(c
 
 HashScanner::~HashScanner() = default;
 
-HashScanner::FlowDigests* HashScanner::StateFor(const Flow& flow) {
-  if (last_flow_ == &flow) return last_state_;
-  auto& slot = flows_[&flow];
-  if (!slot) {
-    slot = std::make_unique<FlowDigests>();
-    for (const HashAlgorithm& algorithm : config_.algorithms) {
-      EVP_MD_CTX* context = EVP_MD_CTX_new();
-      const EVP_MD* md = EVP_get_digestbyname(algorithm.openssl_name.c_str());
-      if (context == nullptr || md == nullptr || EVP_DigestInit_ex(context, md, nullptr) != 1) {
-        EVP_MD_CTX_free(context);
-        context = nullptr;
-      }
-      slot->contexts.push_back(context);
+HashScanner::FlowDigests& HashScanner::StateFor(Flow& flow) {
+  if (FlowDigests* state = slot_.Find(flow)) return *state;
+  auto state = std::make_unique<FlowDigests>();
+  for (const HashAlgorithm& algorithm : config_.algorithms) {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    const EVP_MD* md = EVP_get_digestbyname(algorithm.openssl_name.c_str());
+    if (context == nullptr || md == nullptr || EVP_DigestInit_ex(context, md, nullptr) != 1) {
+      EVP_MD_CTX_free(context);
+      context = nullptr;
     }
+    state->contexts.push_back(context);
   }
-  last_flow_ = &flow;
-  last_state_ = slot.get();
-  return last_state_;
+  return slot_.Put(flow, std::move(state));
 }
 
 void HashScanner::Update(FlowDigests& state, Bytes data) {
@@ -91,7 +86,7 @@ void HashScanner::Update(FlowDigests& state, Bytes data) {
 }
 
 void HashScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
-  FlowDigests& state = *StateFor(flow);
+  FlowDigests& state = StateFor(flow);
   if (state.stale) return;
   if (offset != state.hashed) {
     state.stale = true;  // a late fill or a rewrite changed bytes already hashed
@@ -101,7 +96,7 @@ void HashScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Tim
 }
 
 void HashScanner::OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval&) {
-  FlowDigests& state = *StateFor(flow);
+  FlowDigests& state = StateFor(flow);
   if (state.stale) return;
   // The file holds zeros there.
   const std::uint64_t end = offset + length;
@@ -109,7 +104,7 @@ void HashScanner::OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, 
 }
 
 void HashScanner::OnShift(Flow& flow, std::uint64_t) {
-  StateFor(flow)->stale = true;
+  StateFor(flow).stale = true;
 }
 
 bool HashScanner::DigestFile(const std::string& path, FlowDigests& state) {
@@ -131,19 +126,12 @@ bool HashScanner::DigestFile(const std::string& path, FlowDigests& state) {
   }
 }
 
-void HashScanner::OnFlowClose(Flow& flow) {
-  const auto it = flows_.find(&flow);
-  if (last_flow_ == &flow) {
-    last_flow_ = nullptr;
-    last_state_ = nullptr;
-  }
-  if (it == flows_.end()) return;
-  std::unique_ptr<FlowDigests> state = std::move(it->second);
-  flows_.erase(it);
-  if (flow.output.incomplete || flow.output.filename.empty()) return;
+void HashScanner::OnFlowClose(Flow& flow, const StoredFile& file) {
+  const std::unique_ptr<FlowDigests> state = slot_.Release(flow);
+  if (!state || file.incomplete || file.name.empty()) return;
   if (state->stale) {
     ++reread_flows_;
-    if (!DigestFile(flow.output.filename, *state)) return;
+    if (!DigestFile(file.name, *state)) return;
   }
   if (state->hashed == 0) return;
   for (std::size_t i = 0; i < state->contexts.size(); ++i) {

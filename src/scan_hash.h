@@ -12,10 +12,8 @@
 #define TCPFLOW_SCAN_HASH_H
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "output_dir.h"
@@ -44,25 +42,26 @@ class HashScanner final : public Scanner {
   HashScanner(const HashScanConfig& config, OutputFs& fs);
   ~HashScanner() override;
 
+  void AssignSlots(SlotAllocator& slots) override { slot_.Assign(slots); }
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
   void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
-  void OnFlowClose(Flow& flow) override;
+  // Digests the file `file` names (read back when the running digest went stale).
+  void OnFlowClose(Flow& flow, const StoredFile& file) override;
 
   // Flows whose digest had to be computed from the closed file.
   std::uint64_t reread_flows() const { return reread_flows_; }
 
  private:
+  // The flow's digests (in its slot from the first byte or hole to OnFlowClose).
   struct FlowDigests;
-  FlowDigests* StateFor(const Flow& flow);
+  FlowDigests& StateFor(Flow& flow);
   void Update(FlowDigests& state, Bytes data);
   bool DigestFile(const std::string& path, FlowDigests& state);
 
   HashScanConfig config_;
   OutputFs& fs_;
-  std::unordered_map<const Flow*, std::unique_ptr<FlowDigests>> flows_;
-  const Flow* last_flow_ = nullptr;  // cache: consecutive segments usually share a flow
-  FlowDigests* last_state_ = nullptr;
+  SinkSlot<FlowDigests> slot_;
   std::uint64_t reread_flows_ = 0;
 };
 

@@ -68,7 +68,7 @@ struct HttpScanner::Session {
 };
 
 // One flow direction: how it is parsed and the body in progress.
-struct HttpScanner::FlowState final : HttpParser::Listener {
+struct HttpScanner::FlowState final : SlotState, HttpParser::Listener {
   enum class Kind : std::uint8_t { kUndecided, kRequest, kResponse, kIgnored };
 
   // A body file that was written to, for <byte_runs>.
@@ -78,7 +78,7 @@ struct HttpScanner::FlowState final : HttpParser::Listener {
     std::uint64_t size;  // bytes written to the body file
   };
 
-  FlowState(HttpScanner& s, Flow& f, Session& sess) : scanner(&s), flow(&f), session(&sess) {}
+  FlowState(HttpScanner& s, Session& sess) : scanner(&s), session(&sess) {}
 
   void OnMessageBegin(std::uint64_t) override {
     EndBody(false);
@@ -146,7 +146,7 @@ struct HttpScanner::FlowState final : HttpParser::Listener {
     if (data.empty() || body.write_failed) return;
     OutputFs& fs = *scanner->fs_;
     if (!body.file) {
-      body.path = flow->output.filename + "-HTTPBODY-" + MessageNumber(body.number);
+      body.path = file_name + "-HTTPBODY-" + MessageNumber(body.number);
       const std::string_view ext = ExtensionForContentType(content_type);
       if (!ext.empty()) {
         body.path += '.';
@@ -226,8 +226,8 @@ struct HttpScanner::FlowState final : HttpParser::Listener {
   };
 
   HttpScanner* scanner;
-  Flow* flow;
   Session* session;
+  std::string file_name;  // the flow file's (OnFileCreated)
   Kind kind = Kind::kUndecided;
   std::array<char, kMessageStartMaxBytes> head{};  // the first bytes, while undecided
   std::size_t head_len = 0;
@@ -278,19 +278,19 @@ void HttpScanner::SetError(const std::string& error) {
 }
 
 HttpScanner::FlowState& HttpScanner::StateFor(Flow& flow) {
-  auto it = flows_.find(&flow);
-  if (it != flows_.end()) return *it->second;
+  if (FlowState* state = slot_.Find(flow)) return *state;
   std::unique_ptr<Session>& session = sessions_[flow.session_id];
   if (!session) session = std::make_unique<Session>();
   ++session->open_flows;
-  auto state = std::make_unique<FlowState>(*this, flow, *session);
-  FlowState& ref = *state;
-  flows_.emplace(&flow, std::move(state));
-  return ref;
+  return slot_.Put(flow, std::make_unique<FlowState>(*this, *session));
 }
 
 void HttpScanner::OnFlowOpen(Flow& flow) {
   StateFor(flow);
+}
+
+void HttpScanner::OnFileCreated(Flow& flow, const std::string& name) {
+  StateFor(flow).file_name = name;
 }
 
 void HttpScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) {
@@ -371,25 +371,23 @@ void HttpScanner::Parse(FlowState& state, Bytes data) {
 }
 
 void HttpScanner::OnShift(Flow& flow, std::uint64_t n) {
-  const auto it = flows_.find(&flow);
-  if (it == flows_.end()) return;
-  FlowState& state = *it->second;
+  FlowState* const found = slot_.Find(flow);
+  if (found == nullptr) return;
+  FlowState& state = *found;
   // Bytes in front move everything stored: the recorded bodies keep their files, at new offsets.
   // Parsing the stream from its new start would need the stored bytes again; it stops here.
   state.Abandon();
   for (FlowState::Run& run : state.runs) run.offset += n;
 }
 
-void HttpScanner::OnFlowClose(Flow& flow) {
-  const auto it = flows_.find(&flow);
-  if (it == flows_.end()) return;
-  FlowState& state = *it->second;
-  if (state.parser) state.parser->Finish();
-  state.EndBody(false);
-  if (!state.runs.empty()) flow.extras.push_back(state.ByteRuns());
+void HttpScanner::OnFlowClose(Flow& flow, const StoredFile&) {
+  const std::unique_ptr<FlowState> state = slot_.Release(flow);
+  if (!state) return;
+  if (state->parser) state->parser->Finish();
+  state->EndBody(false);
+  if (!state->runs.empty()) flow.extras.push_back(state->ByteRuns());
   const auto session = sessions_.find(flow.session_id);
   if (session != sessions_.end() && --session->second->open_flows == 0) sessions_.erase(session);
-  flows_.erase(it);
 }
 
 }  // namespace tcpflow

@@ -18,7 +18,7 @@
 // front of a mid-stream flow) the flow is no longer parsed: its open body is closed and the
 // byte_run offsets recorded so far are moved up. At close a <byte_runs> extra lists each body
 // file with its offset in the flow file. Memory per flow: the parser's header block (capped at
-// max_header) and a few bytes to decide the stream's kind.
+// max_header) and a few bytes to decide the stream's kind, in the scanner's slot of the flow.
 #ifndef TCPFLOW_SCAN_HTTP_H
 #define TCPFLOW_SCAN_HTTP_H
 
@@ -58,14 +58,17 @@ class HttpScanner final : public Scanner {
   HttpScanner(const HttpScanner&) = delete;
   HttpScanner& operator=(const HttpScanner&) = delete;
 
+  void AssignSlots(SlotAllocator& slots) override { slot_.Assign(slots); }
   void OnFlowOpen(Flow& flow) override;
+  // Body files are named after the flow file.
+  void OnFileCreated(Flow& flow, const std::string& name) override;
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
   // A hole in a decided stream is parsed as the zeros the file holds (kHttpStreamHole).
   void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
   // Ends the stream (a body that runs to the end completes), closes any open body file and
   // appends the <byte_runs> extra when the flow had bodies.
-  void OnFlowClose(Flow& flow) override;
+  void OnFlowClose(Flow& flow, const StoredFile& file) override;
   void OnCut(Flow& flow) override;
 
   // A body file could not be created, written or closed (that body stopped there; scanning went
@@ -97,7 +100,7 @@ class HttpScanner final : public Scanner {
   CommandRunner* commands_;
   std::unique_ptr<AlertChannel> owned_alerts_;
   std::unique_ptr<CommandRunner> owned_commands_;
-  std::unordered_map<const Flow*, std::unique_ptr<FlowState>> flows_;
+  SinkSlot<FlowState> slot_;  // each flow's parse state, from OnFlowOpen to OnFlowClose
   std::unordered_map<std::uint64_t, std::unique_ptr<Session>> sessions_;
   std::string error_;
   std::uint64_t bodies_written_ = 0;

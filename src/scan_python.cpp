@@ -234,7 +234,9 @@ std::size_t PythonScanner::Reserve(FlowBytes& flow_bytes, std::size_t wanted) {
 }
 
 void PythonScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) {
-  FlowBytes& flow_bytes = flows_[&flow];
+  FlowBytes* found = slot_.Find(flow);
+  FlowBytes& flow_bytes =
+      found != nullptr ? *found : slot_.Put(flow, std::make_unique<FlowBytes>());
   if (offset + data.size() > config_.max_bytes) CountCap(flow_bytes);
   if (offset >= config_.max_bytes) return;
   const auto at = static_cast<std::size_t>(offset);
@@ -250,9 +252,9 @@ void PythonScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const T
 }
 
 void PythonScanner::OnShift(Flow& flow, std::uint64_t n) {
-  auto it = flows_.find(&flow);
-  if (it == flows_.end() || n == 0) return;
-  FlowBytes& flow_bytes = it->second;
+  FlowBytes* const found = slot_.Find(flow);
+  if (found == nullptr || n == 0) return;
+  FlowBytes& flow_bytes = *found;
   const std::uint64_t old_size = flow_bytes.bytes.size();
   const std::uint64_t old_capacity = flow_bytes.bytes.capacity();
   std::uint64_t new_size = old_size + n;
@@ -294,12 +296,11 @@ ReportExtra PythonScanner::ResultElement() const {
                      {}};
 }
 
-void PythonScanner::OnFlowClose(Flow& flow) {
-  auto it = flows_.find(&flow);
-  if (it == flows_.end()) return;
-  const std::vector<std::uint8_t> bytes = std::move(it->second.bytes);
+void PythonScanner::OnFlowClose(Flow& flow, const StoredFile&) {
+  const std::unique_ptr<FlowBytes> state = slot_.Release(flow);
+  if (!state) return;
+  const std::vector<std::uint8_t> bytes = std::move(state->bytes);
   held_bytes_ -= bytes.capacity();  // back to the budget
-  flows_.erase(it);
   if (bytes.empty()) return;
 
   ++calls_;

@@ -33,7 +33,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "anomaly.h"
@@ -63,10 +62,11 @@ class PythonScanner final : public Scanner {
   PythonScanner(const PythonScanner&) = delete;
   PythonScanner& operator=(const PythonScanner&) = delete;
 
+  void AssignSlots(SlotAllocator& slots) override { slot_.Assign(slots); }
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
   // Calls FN for a flow that stored bytes, appends the result to flow.extras, frees the bytes.
-  void OnFlowClose(Flow& flow) override;
+  void OnFlowClose(Flow& flow, const StoredFile& file) override;
 
   std::uint64_t calls() const { return calls_; }  // times FN was called (flows scanned)
   // Bytes the open flows' buffers hold (their capacity): at most py_max_total_bytes.
@@ -74,11 +74,11 @@ class PythonScanner final : public Scanner {
   std::uint64_t errors() const { return errors_; }  // of those, calls that raised
 
  private:
-  struct Interpreter;  // the Python objects held (defined in scan_python.cpp)
-  struct FlowBytes {
-    std::vector<std::uint8_t> bytes;  // stream offsets [0, size), holes as zeros
-    bool capped = false;              // python_input_capped already counted for this flow
-    bool total_capped = false;        // python_total_capped counted: the buffer stops growing
+  struct Interpreter;                   // the Python objects held (defined in scan_python.cpp)
+  struct FlowBytes final : SlotState {  // in the scanner's slot of each flow it holds bytes of
+    std::vector<std::uint8_t> bytes;    // stream offsets [0, size), holes as zeros
+    bool capped = false;                // python_input_capped already counted for this flow
+    bool total_capped = false;          // python_total_capped counted: the buffer stops growing
   };
 
   PythonScanner(const PythonScanConfig& config, AnomalyCounters& anomalies,
@@ -94,8 +94,8 @@ class PythonScanner final : public Scanner {
   PythonScanConfig config_;
   AnomalyCounters& anomalies_;
   std::unique_ptr<Interpreter> interpreter_;
-  std::unordered_map<const Flow*, FlowBytes> flows_;
-  std::uint64_t held_bytes_ = 0;  // capacity of every buffer in flows_
+  SinkSlot<FlowBytes> slot_;
+  std::uint64_t held_bytes_ = 0;  // capacity of every open flow's buffer
   std::uint64_t calls_ = 0;
   std::uint64_t errors_ = 0;
 };

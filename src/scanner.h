@@ -8,7 +8,8 @@
 // link layer decoded, TCP or not. OnRunEnd is called once, after every flow has closed. Stream
 // scanners (md5, http, python) sit behind a StoredStream (stored_stream.h), which gives them
 // only flows that have a flow file (as the reference, which runs them on stored files), and
-// only the bytes and holes the file stores (-b applied).
+// only the bytes and holes the file stores (-b applied). A scanner with per-flow state keeps it
+// in its slot (AssignSlots, SinkSlot in stream_sink.h) and frees it at OnFlowClose.
 #ifndef TCPFLOW_SCANNER_H
 #define TCPFLOW_SCANNER_H
 
@@ -68,10 +69,11 @@ struct ScannerContext {
 class Scanner : public StreamSink {
  public:
   void OnFlowOpen(Flow&) override {}
+  void OnFileCreated(Flow&, const std::string&) override {}
   void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
   void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override {}
   void OnShift(Flow&, std::uint64_t) override {}
-  void OnFlowClose(Flow&) override {}
+  void OnFlowClose(Flow&, const StoredFile&) override {}
   // Stream scanners join the fan-out; packet scanners get OnPacket. A scanner may be both.
   virtual bool wants_streams() const { return true; }
   virtual bool wants_packets() const { return false; }

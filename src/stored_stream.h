@@ -4,9 +4,11 @@
 // Design note: tcpflow 1.6.1 ran these scanners on the stored flow files. StoredStream sits in
 // the fan-out after the flow-file writer and hands its scanners that view as the stream is
 // reassembled, so that -b, holes and "has a file" are applied once, here, and not by each
-// scanner. It keeps no per-flow state. For each event it calls the scanners in the order they
-// were added:
+// scanner. Its only per-flow state is "has a file", kept in its slot from OnFileCreated to
+// OnFlowClose. When it joins a fan-out it takes its slot, then gives each scanner its slots (add
+// the scanners first). For each event it calls the scanners in the order they were added:
 //   OnFlowOpen, OnFlowClose: always (scanners set up and free their per-flow state there).
+//   OnFileCreated: always (it is what makes a flow one with a flow file).
 //   OnData: for flows with a flow file, the part the file stores (StoredPart: below -b), when
 //     not empty. When -b cut some of it, OnCut comes first.
 //   OnGap: for flows with a flow file, the holes the file holds as zeros: those that end below
@@ -20,6 +22,7 @@
 #define TCPFLOW_STORED_STREAM_H
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "scanner.h"
@@ -38,14 +41,19 @@ class StoredStream final : public StreamSink {
   void Add(Scanner* scanner) { scanners_.push_back(scanner); }
   bool empty() const { return scanners_.empty(); }
 
+  void AssignSlots(SlotAllocator& slots) override;
   void OnFlowOpen(Flow& flow) override;
+  void OnFileCreated(Flow& flow, const std::string& name) override;
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
   void OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, const Timeval& ts) override;
   void OnShift(Flow& flow, std::uint64_t n) override;
-  void OnFlowClose(Flow& flow) override;
+  void OnFlowClose(Flow& flow, const StoredFile& file) override;
 
  private:
+  struct HasFile final : SlotState {};
+
   const std::int64_t limit_;
+  SinkSlot<HasFile> has_file_;  // set for flows with a flow file
   std::vector<Scanner*> scanners_;
 };
 

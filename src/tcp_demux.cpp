@@ -2,21 +2,17 @@
 // as tcpflow 1.6.1 applies them).
 #include "tcp_demux.h"
 
-#include <algorithm>
 #include <cstdlib>
-#include <vector>
 
 #include "seq.h"
 
 namespace tcpflow {
 namespace {
 
-constexpr std::size_t kRecentlyClosedKept = 100;
-
 // Forwards the reassembler's output for one flow to the sinks, with the packet's time.
 class FlowDelivery final : public ReassemblySink {
  public:
-  FlowDelivery(Flow& flow, StreamSink& sink, const Timeval& ts)
+  FlowDelivery(Flow& flow, SinkFanout& sink, const Timeval& ts)
       : flow_(flow), sink_(sink), ts_(ts) {}
   void OnData(std::uint64_t offset, Bytes data) override { sink_.OnData(flow_, offset, data, ts_); }
   void OnGap(std::uint64_t offset, std::uint64_t length) override {
@@ -25,7 +21,7 @@ class FlowDelivery final : public ReassemblySink {
 
  private:
   Flow& flow_;
-  StreamSink& sink_;
+  SinkFanout& sink_;
   const Timeval& ts_;
 };
 
@@ -36,9 +32,9 @@ std::uint32_t NextSeq(const Flow& flow) {
 
 }  // namespace
 
-TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink, OutputFs& fs,
-                   AnomalyCounters& anomalies)
-    : config_(config), table_(table), sink_(sink), fs_(fs), anomalies_(anomalies) {}
+TcpDemux::TcpDemux(const ReassemblyConfig& config, FlowTable& table, SinkFanout& sink,
+                   const ClosedFlows* closed, AnomalyCounters& anomalies)
+    : config_(config), table_(table), sink_(sink), closed_(closed), anomalies_(anomalies) {}
 
 IdleOrder TcpDemux::IdleOrderFor(const ReassemblyConfig& config) {
   return config.max_flows != 0 || config.tcp_timeout_sec != 0 ? IdleOrder::kKept
@@ -72,25 +68,16 @@ void TcpDemux::CloseFlow(Flow* flow) {
   anomalies_.Count(Anomaly::kOutOfOrderLimit, stats.forced_gaps);
   anomalies_.Count(Anomaly::kHolesForgotten, stats.dropped_bytes);
   sink_.OnFlowClose(*flow);
-  if (!flow->output.filename.empty()) {
-    // The flow is destroyed next: its name can be taken.
-    recently_closed_.push_back(ClosedFlow{flow->key, flow->isn, std::move(flow->output.filename)});
-    if (recently_closed_.size() > kRecentlyClosedKept) recently_closed_.pop_front();
-  }
   table_.Remove(flow);
 }
 
 bool TcpDemux::IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq,
-                                          Bytes payload) {
-  for (auto it = recently_closed_.rbegin(); it != recently_closed_.rend(); ++it) {
-    if (!(it->key == key)) continue;
-    std::uint32_t offset = data_seq - (it->isn + 1);
-    std::vector<std::uint8_t> stored(payload.size());
-    auto got = fs_.ReadPath(it->filename, offset, stored);
-    return got && *got == payload.size() &&
-           std::equal(payload.begin(), payload.end(), stored.begin());
-  }
-  return false;
+                                          Bytes payload) const {
+  const ClosedFlow* closed = closed_ != nullptr ? closed_->FindClosed(key) : nullptr;
+  if (closed == nullptr) return false;
+  const std::int64_t offset =
+      UnwrapOffset(data_seq, closed->isn + 1, static_cast<std::int64_t>(closed->size));
+  return offset >= 0 && closed_->Holds(*closed, static_cast<std::uint64_t>(offset), payload);
 }
 
 void TcpDemux::StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, const Timeval& ts) {

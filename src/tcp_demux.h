@@ -9,18 +9,20 @@
 // copy of retransmitted bytes wins (-S overlap=last restores the old rule). The table holds at
 // most max_flows flows: a new flow first closes the least recently active one (written out as
 // an idle timeout would, counted as flow_cap_closed), so memory stays bounded under a SYN flood.
+// A segment with data for a tuple without an open flow is dropped when it repeats what the
+// tuple's latest closed flow stored (a retransmission after FIN): the demux asks ClosedFlows
+// (the flow-file writer's record of recently closed flows) at the 64-bit offset it unwraps
+// near that flow's final size, so offsets past 4 GiB are right; a retransmission more than
+// 2 GiB below the end is not recognised. The demux never sees the file system.
 #ifndef TCPFLOW_TCP_DEMUX_H
 #define TCPFLOW_TCP_DEMUX_H
 
 #include <cstdint>
-#include <deque>
-#include <string>
 #include <vector>
 
 #include "anomaly.h"
 #include "config.h"
 #include "flow_table.h"
-#include "output_dir.h"
 #include "packet.h"
 #include "stream_sink.h"
 
@@ -37,9 +39,10 @@ struct PacketMeta {
 
 class TcpDemux {
  public:
-  // `fs` is used only to compare a retransmission after close with the closed flow's file.
-  TcpDemux(const ReassemblyConfig& config, FlowTable& table, StreamSink& sink, OutputFs& fs,
-           AnomalyCounters& anomalies);
+  // `closed` (may be null: nothing is recognised as a retransmission after close) remembers the
+  // flows that closed lately with a file, and what their files hold.
+  TcpDemux(const ReassemblyConfig& config, FlowTable& table, SinkFanout& sink,
+           const ClosedFlows* closed, AnomalyCounters& anomalies);
   // What the table must keep for this configuration: the flow cap and the idle timeout close
   // the least recently used flows first; without either, no order is needed.
   static IdleOrder IdleOrderFor(const ReassemblyConfig& config);
@@ -60,23 +63,17 @@ class TcpDemux {
   void AddTap(SegmentTap* tap) { taps_.push_back(tap); }
 
  private:
-  struct ClosedFlow {
-    FlowKey key;
-    std::uint32_t isn;
-    std::string filename;
-  };
   Flow* CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
                    std::uint32_t isn);
   void CloseFlow(Flow* flow);
   void StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, const Timeval& ts);
-  bool IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq, Bytes payload);
+  bool IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq, Bytes payload) const;
 
   const ReassemblyConfig& config_;
   FlowTable& table_;
-  StreamSink& sink_;
-  OutputFs& fs_;
+  SinkFanout& sink_;
+  const ClosedFlows* closed_;
   AnomalyCounters& anomalies_;
-  std::deque<ClosedFlow> recently_closed_;
   std::vector<SegmentTap*> taps_;
   std::uint64_t total_packets_ = 0;
 };

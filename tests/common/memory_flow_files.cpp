@@ -20,8 +20,8 @@ std::string MemoryFlowFiles::Contents(const std::string& path) const {
 
 void MemoryFlowFiles::FanOutBehindFiles(StreamSink& sink) {
   files_ = std::make_unique<FlowFileWriter>(output_, reassembly_, tmpl_, fs_);
-  fanout_.Add(files_.get());
-  fanout_.Add(&sink);
+  fanout_.emplace(files_.get());
+  fanout_->Add(&sink);
 }
 
 }  // namespace tcpflow::testing

@@ -10,6 +10,7 @@
 #define TCPFLOW_TESTS_COMMON_MEMORY_FLOW_FILES_H
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config.h"
@@ -28,8 +29,8 @@ class MemoryFlowFiles {
 
   // The bytes of file `path` in fs_, or "<missing>" when fs_ has no such file.
   std::string Contents(const std::string& path) const;
-  // Builds files_ from the settings as they are now and makes fanout_ feed it, then `sink` (not
-  // owned): the pipeline's order, so that `sink` sees the flow's file name and size.
+  // Builds files_ from the settings as they are now and fanout_ with files_ as its file stage,
+  // then `sink` (not owned): the pipeline's order, so that `sink` gets the flow file's events.
   void FanOutBehindFiles(StreamSink& sink);
 
   std::string error_;      // set by parsers the tests call
@@ -41,7 +42,7 @@ class MemoryFlowFiles {
   MemoryOutputFs fs_;
   FlowKey key_;                            // 1.2.3.4:1 -> 5.6.7.8:2, no VLAN
   std::unique_ptr<FlowFileWriter> files_;  // made by FanOutBehindFiles
-  SinkFanout fanout_;
+  std::optional<SinkFanout> fanout_;       // made by FanOutBehindFiles
   const std::string name_ = "001.002.003.004.00001-005.006.007.008.00002";  // key_'s file
 };
 

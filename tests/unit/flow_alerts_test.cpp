@@ -147,11 +147,11 @@ TEST_F(FlowAlertsTest, OpenOnceThenCloseThroughPipe) {
   Flow flow(key_, limits_, budget_);
   alerts.OnFlowOpen(flow);
   alerts.OnData(flow, 0, B("x"), ts_);  // no file yet (e.g. the writer has not made one)
-  flow.output.filename = "out/a b";
+  alerts.OnFileCreated(flow, "out/a b");
   alerts.OnData(flow, 1, B("y"), ts_);
   alerts.OnData(flow, 2, B("z"), ts_);
   alerts.OnShift(flow, 3);
-  alerts.OnFlowClose(flow);
+  alerts.OnFlowClose(flow, StoredFile{"out/a b", 3, false, 0});
   alerts.Finish();
   EXPECT_EQ(pipe.Drain(), "open\tout/a b\nclose\tout/a b\n");
   EXPECT_FALSE(alerts.alert_failed());
@@ -165,11 +165,11 @@ TEST_F(FlowAlertsTest, FlowsWithoutFilesGiveNoLines) {
   FlowAlerts alerts(config);
   Flow no_data(key_, limits_, budget_);
   alerts.OnFlowOpen(no_data);
-  alerts.OnFlowClose(no_data);
+  alerts.OnFlowClose(no_data, {});
   Flow no_file(key_, limits_, budget_);  // data, but no file (-FX, or a create error)
   alerts.OnFlowOpen(no_file);
   alerts.OnData(no_file, 0, B("data"), ts_);
-  alerts.OnFlowClose(no_file);
+  alerts.OnFlowClose(no_file, StoredFile{"", 4, false, 0});
   EXPECT_EQ(pipe.Drain(), "");
 }
 
@@ -180,12 +180,12 @@ TEST_F(FlowAlertsTest, ClosedFlowObjectReusedIsAnnouncedAgain) {
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
-  flow.output.filename = "first";
+  alerts.OnFileCreated(flow, "first");
   alerts.OnData(flow, 0, B("1"), ts_);
-  alerts.OnFlowClose(flow);
-  flow.output.filename = "second";
+  alerts.OnFlowClose(flow, StoredFile{"first", 1, false, 0});
+  alerts.OnFileCreated(flow, "second");
   alerts.OnData(flow, 0, B("2"), ts_);
-  alerts.OnFlowClose(flow);
+  alerts.OnFlowClose(flow, StoredFile{"second", 1, false, 0});
   EXPECT_EQ(pipe.Drain(), "open\tfirst\nclose\tfirst\nopen\tsecond\nclose\tsecond\n");
 }
 
@@ -201,8 +201,7 @@ TEST_F(FlowAlertsTest, AfterTheFileWriterInAFanout) {
   AlertConfig config;
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
-  SinkFanout fanout;
-  fanout.Add(&writer);
+  SinkFanout fanout(&writer);
   fanout.Add(&alerts);
 
   Flow first(key_, limits_, budget_);
@@ -225,8 +224,7 @@ TEST_F(FlowAlertsTest, ClosedPipeStopsAlertsWithoutKillingTheProcess) {
   config.alert_fd = pipe.write_fd();
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
-  flow.output.filename = "f";
-  alerts.OnData(flow, 0, B("1"), ts_);  // EPIPE; SIGPIPE would end this test binary
+  alerts.OnFileCreated(flow, "f");  // EPIPE; SIGPIPE would end this test binary
   EXPECT_TRUE(alerts.alert_failed());
   EXPECT_NE(alerts.alert_error().find("tcp_alert_fd " + std::to_string(pipe.write_fd())),
             std::string::npos)
@@ -238,7 +236,7 @@ TEST_F(FlowAlertsTest, ClosedPipeStopsAlertsWithoutKillingTheProcess) {
   ASSERT_EQ(sigpending(&pending), 0);
   EXPECT_EQ(sigismember(&pending, SIGPIPE), 0) << "the SIGPIPE was left pending";
   const std::string first_error = alerts.alert_error();
-  alerts.OnFlowClose(flow);
+  alerts.OnFlowClose(flow, StoredFile{"f", 1, false, 0});
   EXPECT_EQ(alerts.alert_error(), first_error);
 }
 
@@ -250,8 +248,7 @@ TEST_F(FlowAlertsTest, BadDescriptorStopsAlerts) {
   config.alert_fd = fd;
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
-  flow.output.filename = "f";
-  alerts.OnData(flow, 0, B("1"), ts_);
+  alerts.OnFileCreated(flow, "f");
   EXPECT_TRUE(alerts.alert_failed());
   EXPECT_NE(alerts.alert_error().find(std::strerror(EBADF)), std::string::npos)
       << alerts.alert_error();
@@ -268,7 +265,6 @@ TEST_F(FlowAlertsTest, NonBlockingPipeIsWaitedFor) {
     config.alert_fd = pipe.write_fd();
     FlowAlerts alerts(config);
     Flow flow(key_, limits_, budget_);
-    flow.output.filename = long_name;
     const int reader = pipe.read_fd();
     // Drain concurrently from a child process that copies the pipe into a file.
     TempDir dir;
@@ -285,7 +281,7 @@ TEST_F(FlowAlertsTest, NonBlockingPipeIsWaitedFor) {
       }
       ::_exit(0);
     }
-    alerts.OnData(flow, 0, B("1"), ts_);
+    alerts.OnFileCreated(flow, long_name);
     EXPECT_FALSE(alerts.alert_failed()) << alerts.alert_error();
     pipe.CloseWrite();
     int status = 0;
@@ -429,11 +425,11 @@ TEST_F(FlowAlertsTest, CommandRunsOnCloseForFlowsWithFiles) {
   FlowAlerts alerts(config);
   Flow with_file(key_, limits_, budget_);
   Flow without_file(key_.Reversed(), limits_, budget_);
-  with_file.output.filename = "out/f 1";
+  alerts.OnFileCreated(with_file, "out/f 1");
   alerts.OnData(with_file, 0, B("x"), ts_);
   alerts.OnData(without_file, 0, B("y"), ts_);
-  alerts.OnFlowClose(without_file);
-  alerts.OnFlowClose(with_file);
+  alerts.OnFlowClose(without_file, {});
+  alerts.OnFlowClose(with_file, StoredFile{"out/f 1", 1, false, 0});
   alerts.Finish();
   EXPECT_EQ(ReadFile(log), "out/f 1\n");
   EXPECT_EQ(alerts.command_stats().started, 1u);
@@ -450,9 +446,9 @@ TEST_F(FlowAlertsTest, CommandWithoutAlertDescriptor) {
   config.command = "false";
   FlowAlerts alerts(config);
   Flow flow(key_, limits_, budget_);
-  flow.output.filename = "f";
+  alerts.OnFileCreated(flow, "f");
   alerts.OnData(flow, 0, B("x"), ts_);
-  alerts.OnFlowClose(flow);
+  alerts.OnFlowClose(flow, StoredFile{"f", 1, false, 0});
   alerts.Finish();
   EXPECT_FALSE(alerts.alert_failed());
   EXPECT_EQ(alerts.command_stats().failed, 1u);

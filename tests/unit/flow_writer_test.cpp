@@ -24,30 +24,35 @@ class FlowWriterTest : public ::testing::Test, protected testing::MemoryFlowFile
 TEST_F(FlowWriterTest, NoDataNoFile) {
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
-  w.OnFlowOpen(flow);
-  w.OnFlowClose(flow);
+  const StoredFile file = w.OnFlowClose(flow);
   EXPECT_TRUE(fs_.files().empty());
+  EXPECT_EQ(file.name, "");
+  EXPECT_EQ(file.close_ticket, 0u);
 }
 
 TEST_F(FlowWriterTest, WritesAtOffsetsAndUsesOutdirPrefix) {
   output_.outdir = "out";
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
-  w.OnData(flow, 4, B("BBBB"), Timeval{});
-  w.OnData(flow, 0, B("AAAA"), Timeval{});
-  w.OnFlowClose(flow);
+  const std::string* created = w.OnData(flow, 4, B("BBBB"));
+  ASSERT_NE(created, nullptr);
+  EXPECT_EQ(*created, "out/" + name_);
+  EXPECT_EQ(w.OnData(flow, 0, B("AAAA")), nullptr) << "the file is created once";
+  const StoredFile file = w.OnFlowClose(flow);
   EXPECT_EQ(Contents("out/" + name_), "AAAABBBB");
-  EXPECT_EQ(flow.output.filename, "out/" + name_);
-  EXPECT_EQ(flow.output.logical_size, 8u);
+  EXPECT_EQ(file.name, "out/" + name_);
+  EXPECT_EQ(file.logical_size, 8u);
+  EXPECT_FALSE(file.incomplete);
 }
 
 TEST_F(FlowWriterTest, ExistingNameTakesNextCounter) {
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow first(key_, limits_, budget_);
   Flow second(key_, limits_, budget_);
-  w.OnData(first, 0, B("1"), Timeval{});
-  w.OnData(second, 0, B("2"), Timeval{});
-  EXPECT_EQ(second.output.filename, name_ + "c1");
+  w.OnData(first, 0, B("1"));
+  const std::string* created = w.OnData(second, 0, B("2"));
+  ASSERT_NE(created, nullptr);
+  EXPECT_EQ(*created, name_ + "c1");
   EXPECT_EQ(second.output.counter, 1u);
 }
 
@@ -55,39 +60,39 @@ TEST_F(FlowWriterTest, ByteCapCutsFileNotLogicalSize) {
   reassembly_.max_bytes_per_flow = 5;
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
-  w.OnData(flow, 0, B("AAAA"), Timeval{});
-  w.OnData(flow, 4, B("BBBB"), Timeval{});
-  w.OnData(flow, 9, B("CC"), Timeval{});
+  w.OnData(flow, 0, B("AAAA"));
+  w.OnData(flow, 4, B("BBBB"));
+  w.OnData(flow, 9, B("CC"));
   EXPECT_EQ(Contents(name_), "AAAAB");
-  EXPECT_EQ(flow.output.logical_size, 11u);
+  EXPECT_EQ(w.OnFlowClose(flow).logical_size, 11u);
 }
 
 TEST_F(FlowWriterTest, ZeroCapStillCreatesEmptyFile) {
   reassembly_.max_bytes_per_flow = 0;
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
-  w.OnData(flow, 0, B("AAAA"), Timeval{});
+  w.OnData(flow, 0, B("AAAA"));
   EXPECT_EQ(Contents(name_), "");
 }
 
 TEST_F(FlowWriterTest, ShiftMovesStoredBytesUp) {
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
-  w.OnData(flow, 0, B("BBBBCCCC"), Timeval{});
+  w.OnData(flow, 0, B("BBBBCCCC"));
   w.OnShift(flow, 4);
   EXPECT_EQ(Contents(name_), std::string("\0\0\0\0BBBBCCCC", 12));
-  w.OnData(flow, 0, B("AAAA"), Timeval{});
+  w.OnData(flow, 0, B("AAAA"));
   EXPECT_EQ(Contents(name_), "AAAABBBBCCCC");
-  EXPECT_EQ(flow.output.logical_size, 12u);
+  EXPECT_EQ(w.OnFlowClose(flow).logical_size, 12u);
 }
 
 TEST_F(FlowWriterTest, ShiftRespectsByteCap) {
   reassembly_.max_bytes_per_flow = 6;
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
-  w.OnData(flow, 0, B("BBBBCCCC"), Timeval{});
+  w.OnData(flow, 0, B("BBBBCCCC"));
   w.OnShift(flow, 4);
-  w.OnData(flow, 0, B("AAAA"), Timeval{});
+  w.OnData(flow, 0, B("AAAA"));
   EXPECT_EQ(Contents(name_), "AAAABB");
 }
 
@@ -95,20 +100,59 @@ TEST_F(FlowWriterTest, StoreOutputOffWritesNothing) {
   output_.store_output = false;
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
-  w.OnData(flow, 0, B("AAAA"), Timeval{});
+  w.OnData(flow, 0, B("AAAA"));
+  EXPECT_EQ(w.OnFlowClose(flow).logical_size, 4u);
   EXPECT_TRUE(fs_.files().empty());
-  EXPECT_EQ(flow.output.logical_size, 4u);
 }
 
 TEST_F(FlowWriterTest, WriteErrorIsReported) {
   FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
   Flow flow(key_, limits_, budget_);
   fs_.FailWrites("No space left on device");
-  w.OnData(flow, 0, B("AAAA"), Timeval{});
+  w.OnData(flow, 0, B("AAAA"));
   EXPECT_TRUE(w.failed());
   EXPECT_NE(w.error().find("No space left on device"), std::string::npos);
+  EXPECT_TRUE(w.OnFlowClose(flow).incomplete)
+      << "a flow closed after a write error is not vouched for";
+}
+
+TEST_F(FlowWriterTest, RemembersClosedFlowsAndReadsTheirFilesBack) {
+  FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
+  Flow flow(key_, limits_, budget_);
+  flow.isn = 41;
+  w.OnData(flow, 0, B("AAAABBBB"));
+  EXPECT_EQ(w.FindClosed(key_), nullptr) << "still open";
   w.OnFlowClose(flow);
-  EXPECT_TRUE(flow.output.incomplete) << "a flow closed after a write error is not vouched for";
+  const ClosedFlow* closed = w.FindClosed(key_);
+  ASSERT_NE(closed, nullptr);
+  EXPECT_EQ(closed->isn, 41u);
+  EXPECT_EQ(closed->size, 8u);
+  EXPECT_EQ(closed->name, name_);
+  EXPECT_TRUE(w.Holds(*closed, 4, B("BBBB")));
+  EXPECT_FALSE(w.Holds(*closed, 4, B("BBBX")));
+  EXPECT_FALSE(w.Holds(*closed, 6, B("BBBB"))) << "beyond the end";
+  EXPECT_EQ(w.FindClosed(key_.Reversed()), nullptr);
+
+  Flow no_file(key_.Reversed(), limits_, budget_);
+  w.OnFlowClose(no_file);
+  EXPECT_EQ(w.FindClosed(key_.Reversed()), nullptr) << "only flows with a file are remembered";
+}
+
+TEST_F(FlowWriterTest, KeepsABoundedListOfClosedFlows) {
+  FlowFileWriter w(output_, reassembly_, tmpl_, fs_);
+  FlowKey first = key_;
+  for (std::size_t i = 0; i <= FlowFileWriter::kRecentlyClosedKept; ++i) {
+    FlowKey key = key_;
+    key.src_port = static_cast<std::uint16_t>(100 + i);
+    if (i == 0) first = key;
+    Flow flow(key, limits_, budget_);
+    w.OnData(flow, 0, B("x"));
+    w.OnFlowClose(flow);
+  }
+  EXPECT_EQ(w.FindClosed(first), nullptr) << "the oldest is forgotten";
+  FlowKey last = key_;
+  last.src_port = static_cast<std::uint16_t>(100 + FlowFileWriter::kRecentlyClosedKept);
+  EXPECT_NE(w.FindClosed(last), nullptr);
 }
 
 TEST_F(FlowWriterTest, TemplateWithoutCounterRefusesToOverwrite) {
@@ -117,8 +161,8 @@ TEST_F(FlowWriterTest, TemplateWithoutCounterRefusesToOverwrite) {
   FlowFileWriter w(output_, reassembly_, fixed, fs_);
   Flow a(key_, limits_, budget_);
   Flow b(key_, limits_, budget_);
-  w.OnData(a, 0, B("1"), Timeval{});
-  w.OnData(b, 0, B("2"), Timeval{});
+  w.OnData(a, 0, B("1"));
+  w.OnData(b, 0, B("2"));
   EXPECT_TRUE(w.failed());
   EXPECT_EQ(Contents("fixed"), "1");
 }

@@ -1,5 +1,6 @@
 // report_sink_test.cpp: report entries wait for their flow files' closes, come out in close
-// order, and are marked incomplete when a close failed or never came.
+// order, and are marked incomplete when a close failed or never came; what they say of the file
+// comes with the close event (StoredFile).
 #include "report_sink.h"
 
 #include <gtest/gtest.h>
@@ -41,14 +42,12 @@ class TicketFs final : public OutputFs {
   bool Close(FileId, const Timeval*) override { return false; }
   bool MakeDirs(const std::string&) override { return false; }
   std::size_t open_descriptors() const override { return 0; }
-  std::uint64_t LastCloseTicket() const override { return last_ticket; }
   std::optional<bool> CloseDone(std::uint64_t ticket) const override {
     if (ticket == 0) return true;
     const auto it = done.find(ticket);
     return it == done.end() ? std::nullopt : std::optional<bool>(it->second);
   }
 
-  std::uint64_t last_ticket = 0;
   std::map<std::uint64_t, bool> done;  // ticket -> whether that close succeeded
 };
 
@@ -59,11 +58,9 @@ class ReportSinkTest : public ::testing::Test {
   ReportSinkTest() : writer_(out_) { writer_.WriteHeader(ReportHeader{"test", "", {}, 0, kZero}); }
 
   // Closes a flow whose file NAME was closed with the next ticket.
-  void CloseFlow(const std::string& name) {
+  void CloseFlow(const std::string& name, bool incomplete = false) {
     Flow flow(FlowKey{}, limits_, budget_);
-    flow.output.filename = name;
-    fs_.last_ticket = ++ticket_;
-    sink_.OnFlowClose(flow);
+    sink_.OnFlowClose(flow, StoredFile{name, 7, incomplete, ++ticket_});
   }
   // The file names of the entries written so far, in order; "!" after those marked incomplete.
   std::vector<std::string> Written() const {
@@ -146,6 +143,19 @@ TEST_F(ReportSinkTest, FailedOrMissingClosesAreMarkedIncompleteAtTheEnd) {
   EXPECT_EQ(Written(), (std::vector<std::string>{"ok", "failed!", "never!"}));
   sink_.WriteReady(true);
   EXPECT_EQ(Written().size(), 3u) << "nothing is written twice";
+}
+
+TEST_F(ReportSinkTest, TheCloseEventSaysWhatTheFileHolds) {
+  fs_.done[1] = true;
+  fs_.done[2] = true;
+  CloseFlow("whole");
+  CloseFlow("cut", /*incomplete=*/true);
+  EXPECT_EQ(Written(), (std::vector<std::string>{"whole", "cut!"}));
+  EXPECT_NE(out_.str().find("<filesize>7</filesize>"), std::string::npos);
+  Flow no_file(FlowKey{}, limits_, budget_);
+  sink_.OnFlowClose(no_file, StoredFile{});  // ticket 0 is always done
+  EXPECT_EQ(WrittenCount(), 3u);
+  EXPECT_EQ(Written().size(), 2u) << "a flow without a file has no <filename>";
 }
 
 }  // namespace

@@ -64,10 +64,10 @@ class ScanHashTest : public ::testing::Test, protected testing::MemoryFlowFiles 
 TEST_F(ScanHashTest, InOrderDigestEqualsTheFiles) {
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnFlowOpen(flow);
-  fanout_.OnData(flow, 0, B("GET / HTTP/1.0\r\n"), Timeval{1, 0});
-  fanout_.OnData(flow, 16, B("\r\n"), Timeval{2, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnFlowOpen(flow);
+  fanout_->OnData(flow, 0, B("GET / HTTP/1.0\r\n"), Timeval{1, 0});
+  fanout_->OnData(flow, 16, B("\r\n"), Timeval{2, 0});
+  fanout_->OnFlowClose(flow);
   EXPECT_EQ(Contents(), "GET / HTTP/1.0\r\n\r\n");
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", Contents()) + "\n");
   EXPECT_EQ(hash_->reread_flows(), 0u);
@@ -76,18 +76,18 @@ TEST_F(ScanHashTest, InOrderDigestEqualsTheFiles) {
 TEST_F(ScanHashTest, KnownMd5OfTheReferenceTestFile) {
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("abc"), Timeval{1, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("abc"), Timeval{1, 0});
+  fanout_->OnFlowClose(flow);
   EXPECT_EQ(Digests(flow), "MD5=900150983cd24fb0d6963f7d28e17f72\n");  // RFC 1321 "abc"
 }
 
 TEST_F(ScanHashTest, HoleIsHashedAsZeros) {
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
-  fanout_.OnGap(flow, 4, 9996, Timeval{1, 0});  // 9996 zero bytes in the file
-  fanout_.OnData(flow, 10000, B("BBBB"), Timeval{1, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("AAAA"), Timeval{1, 0});
+  fanout_->OnGap(flow, 4, 9996, Timeval{1, 0});  // 9996 zero bytes in the file
+  fanout_->OnData(flow, 10000, B("BBBB"), Timeval{1, 0});
+  fanout_->OnFlowClose(flow);
   ASSERT_EQ(Contents().size(), 10004u);
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", Contents()) + "\n");
   EXPECT_EQ(hash_->reread_flows(), 0u);
@@ -96,11 +96,11 @@ TEST_F(ScanHashTest, HoleIsHashedAsZeros) {
 TEST_F(ScanHashTest, LateFillDigestsTheClosedFile) {
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("AAAA"), Timeval{1, 0});
-  fanout_.OnGap(flow, 4, 4, Timeval{1, 0});
-  fanout_.OnData(flow, 8, B("CCCC"), Timeval{1, 0});
-  fanout_.OnData(flow, 4, B("BBBB"), Timeval{1, 0});  // fills the hole behind the digest
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("AAAA"), Timeval{1, 0});
+  fanout_->OnGap(flow, 4, 4, Timeval{1, 0});
+  fanout_->OnData(flow, 8, B("CCCC"), Timeval{1, 0});
+  fanout_->OnData(flow, 4, B("BBBB"), Timeval{1, 0});  // fills the hole behind the digest
+  fanout_->OnFlowClose(flow);
   EXPECT_EQ(Contents(), "AAAABBBBCCCC");
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "AAAABBBBCCCC") + "\n");
   EXPECT_EQ(hash_->reread_flows(), 1u);
@@ -109,10 +109,10 @@ TEST_F(ScanHashTest, LateFillDigestsTheClosedFile) {
 TEST_F(ScanHashTest, FrontInsertionDigestsTheClosedFile) {
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("BBBB"), Timeval{1, 0});
-  fanout_.OnShift(flow, 2);
-  fanout_.OnData(flow, 0, B("AA"), Timeval{1, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("BBBB"), Timeval{1, 0});
+  fanout_->OnShift(flow, 2);
+  fanout_->OnData(flow, 0, B("AA"), Timeval{1, 0});
+  fanout_->OnFlowClose(flow);
   EXPECT_EQ(Contents(), "AABBBB");
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "AABBBB") + "\n");
 }
@@ -121,10 +121,10 @@ TEST_F(ScanHashTest, MaxBytesCutsTheDigestLikeTheFile) {
   reassembly_.max_bytes_per_flow = 5;
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("0123"), Timeval{1, 0});
-  fanout_.OnData(flow, 4, B("456789"), Timeval{1, 0});
-  fanout_.OnData(flow, 10, B("abc"), Timeval{1, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("0123"), Timeval{1, 0});
+  fanout_->OnData(flow, 4, B("456789"), Timeval{1, 0});
+  fanout_->OnData(flow, 10, B("abc"), Timeval{1, 0});
+  fanout_->OnFlowClose(flow);
   EXPECT_EQ(Contents(), "01234");
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "01234") + "\n");
 }
@@ -132,8 +132,8 @@ TEST_F(ScanHashTest, MaxBytesCutsTheDigestLikeTheFile) {
 TEST_F(ScanHashTest, MoreDigestsInOrderWithoutRepeats) {
   Start({"sha1", "sha256", "md5"});
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("payload"), Timeval{1, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("payload"), Timeval{1, 0});
+  fanout_->OnFlowClose(flow);
   EXPECT_EQ(Digests(flow), "MD5=" + Digest("md5", "payload") +
                                "\nSHA1=" + Digest("sha1", "payload") +
                                "\nSHA256=" + Digest("sha256", "payload") + "\n");
@@ -142,8 +142,8 @@ TEST_F(ScanHashTest, MoreDigestsInOrderWithoutRepeats) {
 TEST_F(ScanHashTest, HashSettingAloneGivesOnlyThoseDigests) {
   Start({"sha256"}, false);
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("x"), Timeval{1, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("x"), Timeval{1, 0});
+  fanout_->OnFlowClose(flow);
   EXPECT_EQ(Digests(flow), "SHA256=" + Digest("sha256", "x") + "\n");
 }
 
@@ -151,25 +151,26 @@ TEST_F(ScanHashTest, NoFileNoDigest) {
   output_.store_output = false;  // -FX
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("data"), Timeval{1, 0});
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("data"), Timeval{1, 0});
+  fanout_->OnFlowClose(flow);
   EXPECT_TRUE(flow.extras.empty());
 }
 
 TEST_F(ScanHashTest, EmptyFlowNoDigest) {
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnFlowOpen(flow);
-  fanout_.OnFlowClose(flow);
+  fanout_->OnFlowOpen(flow);
+  fanout_->OnFlowClose(flow);
   EXPECT_TRUE(flow.extras.empty());
 }
 
 TEST_F(ScanHashTest, IncompleteFileNoDigest) {
   Start();
   Flow flow(key_, limits_, budget_);
-  fanout_.OnData(flow, 0, B("data"), Timeval{1, 0});
-  flow.output.incomplete = true;
-  fanout_.OnFlowClose(flow);
+  fanout_->OnData(flow, 0, B("data"), Timeval{1, 0});
+  fs_.FailWrites("No space left on device");
+  fanout_->OnData(flow, 4, B("more"), Timeval{1, 0});  // the writer fails: the file is incomplete
+  fanout_->OnFlowClose(flow);
   EXPECT_TRUE(flow.extras.empty());
 }
 

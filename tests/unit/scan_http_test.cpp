@@ -15,12 +15,14 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/sink_slots.h"
 #include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
 
 using testing::B;
+using testing::GiveSlots;
 
 Timeval T(std::int64_t sec) {
   return Timeval{sec, 0};
@@ -59,11 +61,11 @@ class ScanHttpTest : public ::testing::Test {
     server_key_ = FlowKey{IpAddress::V4(a), IpAddress::V4(b), 80, 34567, kNoVlan};
     client_key_ = FlowKey{IpAddress::V4(b), IpAddress::V4(a), 34567, 80, kNoVlan};
   }
-  // A flow with a file name, as the flow-file writer leaves it.
+  // A flow whose file will be named as the flow-file writer names it (names_; "" = no file).
   std::unique_ptr<Flow> MakeFlow(bool server, std::uint64_t session = 1) {
     auto flow = std::make_unique<Flow>(server ? server_key_ : client_key_, limits_, budget_);
     flow->session_id = session;
-    flow->output.filename = server ? kServer : kClient;
+    names_[flow.get()] = server ? kServer : kClient;
     return flow;
   }
   // The scanner, also reachable through stored_, its StoredStream with -b = max_bytes_.
@@ -71,17 +73,23 @@ class ScanHttpTest : public ::testing::Test {
     scanner_ = std::make_unique<HttpScanner>(config_, fs_, anomalies_, alerts, commands);
     stored_ = std::make_unique<StoredStream>(max_bytes_);
     stored_->Add(scanner_.get());
+    GiveSlots(*stored_);
     return *scanner_;
+  }
+  // OnFlowOpen, then the flow file's creation when it has one.
+  void Open(StreamSink& sink, Flow& flow) {
+    sink.OnFlowOpen(flow);
+    if (!names_[&flow].empty()) sink.OnFileCreated(flow, names_[&flow]);
   }
   // Open, data in one piece at offset 0 (or in `piece`-byte pieces), close.
   void Run(StreamSink& sink, Flow& flow, const std::string& stream, std::size_t piece = 0) {
-    sink.OnFlowOpen(flow);
+    Open(sink, flow);
     if (piece == 0) piece = stream.size();
     for (std::size_t at = 0; at < stream.size(); at += piece) {
       sink.OnData(flow, at, B(std::string_view(stream).substr(at, piece)),
                   T(1000 + static_cast<std::int64_t>(at)));
     }
-    sink.OnFlowClose(flow);
+    sink.OnFlowClose(flow, StoredFile{names_[&flow], stream.size(), false, 0});
   }
   std::string Contents(const std::string& path) {
     auto it = fs_.files().find(path);
@@ -128,18 +136,19 @@ class ScanHttpTest : public ::testing::Test {
   FlowKey client_key_;
   std::unique_ptr<HttpScanner> scanner_;
   std::unique_ptr<StoredStream> stored_;
+  std::map<const Flow*, std::string> names_;
 };
 
 TEST_F(ScanHttpTest, PlainBodyFileWithExtensionMtimeAndByteRun) {
   HttpScanner& scanner = Scanner();
   auto flow = MakeFlow(true);
   const std::string stream = Response("text/html; charset=UTF-8", "<html>hello</html>");
-  scanner.OnFlowOpen(*flow);
+  Open(scanner, *flow);
   scanner.OnData(*flow, 0, B(stream.substr(0, 70)), T(5));
   scanner.OnData(*flow, 70, B(stream.substr(70)), T(7));
   const std::string body = kServer + "-HTTPBODY-001.html";
   EXPECT_EQ(Contents(body), "<html>hello</html>");
-  scanner.OnFlowClose(*flow);
+  scanner.OnFlowClose(*flow, {});
   ASSERT_TRUE(fs_.files().at(body).mtime.has_value());
   EXPECT_EQ(*fs_.files().at(body).mtime, T(7));
   EXPECT_EQ(fs_.open_descriptors(), 0u);
@@ -165,14 +174,15 @@ TEST_F(ScanHttpTest, GzipAndDeflateBodiesAreInflated) {
   for (const Case& c : cases) {
     MemoryOutputFs fresh;
     HttpScanner scanner(config_, fresh, anomalies_, nullptr, nullptr);
+    GiveSlots(scanner);
     auto flow = MakeFlow(true);
     const std::string stream =
         Response("text/plain", c.body, "Content-Encoding: " + c.encoding + "\r\n");
-    scanner.OnFlowOpen(*flow);
+    Open(scanner, *flow);
     for (std::size_t at = 0; at < stream.size(); at += 7) {
       scanner.OnData(*flow, at, B(stream.substr(at, 7)), T(1));
     }
-    scanner.OnFlowClose(*flow);
+    scanner.OnFlowClose(*flow, {});
     const auto it = fresh.files().find(kServer + "-HTTPBODY-001.txt");
     ASSERT_NE(it, fresh.files().end()) << c.encoding;
     EXPECT_EQ(std::string(it->second.bytes.begin(), it->second.bytes.end()), text) << c.encoding;
@@ -252,16 +262,16 @@ TEST_F(ScanHttpTest, ResponseToHeadIsKnownFromTheRequestFlow) {
   HttpScanner& scanner = Scanner();
   auto client = MakeFlow(false, 9);
   auto server = MakeFlow(true, 9);
-  scanner.OnFlowOpen(*client);
-  scanner.OnFlowOpen(*server);
+  Open(scanner, *client);
+  Open(scanner, *server);
   const std::string requests = "HEAD /big HTTP/1.1\r\n\r\nGET /small HTTP/1.1\r\n\r\n";
   scanner.OnData(*client, 0, B(requests), T(1));
-  scanner.OnFlowClose(*client);  // the client may close first: the session stays
+  scanner.OnFlowClose(*client, {});  // the client may close first: the session stays
   const std::string responses =
       "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n" +
       Response("text/plain", "abc");
   scanner.OnData(*server, 0, B(responses), T(2));
-  scanner.OnFlowClose(*server);
+  scanner.OnFlowClose(*server, {});
   EXPECT_EQ(FileNames(), std::vector<std::string>{kServer + "-HTTPBODY-002.txt"});
   EXPECT_EQ(Contents(kServer + "-HTTPBODY-002.txt"), "abc");
   EXPECT_EQ(anomalies_.Total(), 0u);
@@ -271,6 +281,7 @@ TEST_F(ScanHttpTest, ResponseToHeadIsKnownFromTheRequestFlow) {
   // next response becomes (part of) its body, and the stream ends inside it.
   MemoryOutputFs fs2;
   HttpScanner other(config_, fs2, anomalies_, nullptr, nullptr);
+  GiveSlots(other);
   auto lone = MakeFlow(true, 10);
   Run(other, *lone, responses);
   EXPECT_EQ(fs2.files().size(), 1u);
@@ -284,7 +295,7 @@ TEST_F(ScanHttpTest, HoleInABodyIsZeroFilledAndTheNextResponseFollows) {
   const std::string head =
       "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\n";
   const std::string part1 = head + std::string(20, 'x');
-  scanner.OnFlowOpen(*flow);
+  Open(scanner, *flow);
   scanner.OnData(*flow, 0, B(part1), T(1));
   // 30 bytes missing, then the rest of the body and a complete response.
   const std::string tail = std::string(50, 'y');
@@ -294,7 +305,7 @@ TEST_F(ScanHttpTest, HoleInABodyIsZeroFilledAndTheNextResponseFollows) {
   scanner.OnData(*flow, at, B(tail + next), T(3));
   // A late fill of the hole is ignored.
   scanner.OnData(*flow, part1.size(), B(std::string(30, 'z')), T(4));
-  scanner.OnFlowClose(*flow);
+  scanner.OnFlowClose(*flow, {});
   // As the flow file reads: the hole is zeros, and the body keeps its declared length.
   EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.html"),
             std::string(20, 'x') + std::string(30, '\0') + std::string(50, 'y'));
@@ -352,6 +363,7 @@ TEST_F(ScanHttpTest, DecompressionBombIsCappedAndCounted) {
   config_.inflate.max_output = 1000;
   MemoryOutputFs fs2;
   HttpScanner sized(config_, fs2, anomalies_, nullptr, nullptr);
+  GiveSlots(sized);
   auto flow2 = MakeFlow(true);
   Run(sized, *flow2, Response("text/plain", bomb, "Content-Encoding: gzip\r\n"));
   EXPECT_EQ(fs2.files().at(kServer + "-HTTPBODY-001.txt").bytes.size(), 1000u);
@@ -369,7 +381,7 @@ TEST_F(ScanHttpTest, CorruptCompressedBodyKeepsWhatWasInflated) {
   EXPECT_EQ(anomalies_.Get(Anomaly::kHttpDecompressError), 1u);
 
   auto flow2 = MakeFlow(true, 2);
-  flow2->output.filename = "o/other";
+  names_[flow2.get()] = "o/other";
   Run(scanner, *flow2, Response("text/plain", "not gzip at all", "Content-Encoding: gzip\r\n"));
   EXPECT_EQ(fs_.files().count("o/other-HTTPBODY-001.txt"), 0u);
   EXPECT_TRUE(flow2->extras.empty());
@@ -402,10 +414,10 @@ TEST_F(ScanHttpTest, BodyToEndOfStreamEndsAtClose) {
   HttpScanner& scanner = Scanner();
   auto flow = MakeFlow(true);
   const std::string stream = "HTTP/1.0 200 OK\r\nContent-Type: text/css\r\n\r\nbody { }\n";
-  scanner.OnFlowOpen(*flow);
+  Open(scanner, *flow);
   scanner.OnData(*flow, 0, B(stream), T(1));
   EXPECT_TRUE(flow->extras.empty());
-  scanner.OnFlowClose(*flow);
+  scanner.OnFlowClose(*flow, {});
   EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.css"), "body { }\n");
   EXPECT_EQ(Runs(*flow).size(), 1u);
   EXPECT_EQ(anomalies_.Total(), 0u);
@@ -426,13 +438,13 @@ TEST_F(ScanHttpTest, OtherStreamsAreIgnored) {
   }
   // No file: not scanned. First bytes missing: not scanned.
   auto nofile = MakeFlow(true);
-  nofile->output.filename.clear();
+  names_[nofile.get()].clear();
   Run(*stored_, *nofile, Response("text/plain", "x"));
   auto late = MakeFlow(true);
-  scanner.OnFlowOpen(*late);
+  Open(scanner, *late);
   scanner.OnGap(*late, 0, 10, T(1));
   scanner.OnData(*late, 10, B(Response("text/plain", "x")), T(1));
-  scanner.OnFlowClose(*late);
+  scanner.OnFlowClose(*late, {});
   EXPECT_TRUE(fs_.files().empty());
   EXPECT_EQ(anomalies_.Total(), 0u);
 }
@@ -451,12 +463,12 @@ TEST_F(ScanHttpTest, ShiftMovesRecordedRunsAndStopsParsing) {
   HttpScanner& scanner = Scanner();
   auto flow = MakeFlow(true);
   const std::string r1 = Response("text/plain", "first");
-  scanner.OnFlowOpen(*flow);
+  Open(scanner, *flow);
   scanner.OnData(*flow, 0, B(r1), T(1));
   scanner.OnShift(*flow, 100);
   scanner.OnData(*flow, 0, B(std::string(100, 'n')), T(2));
   scanner.OnData(*flow, 100 + r1.size(), B(Response("text/plain", "second")), T(3));
-  scanner.OnFlowClose(*flow);
+  scanner.OnFlowClose(*flow, {});
   EXPECT_EQ(FileNames(), std::vector<std::string>{kServer + "-HTTPBODY-001.txt"});
   EXPECT_EQ(Runs(*flow), std::vector<std::string>{std::to_string(100 + r1.size() - 5) + " " +
                                                   kServer + "-HTTPBODY-001.txt 5"});
@@ -502,6 +514,7 @@ TEST_F(ScanHttpTest, WriteFailureIsRememberedAndScanningGoesOn) {
   MemoryOutputFs small;
   small.max_file_bytes = 4;
   HttpScanner partial(config_, small, anomalies_, nullptr, nullptr);
+  GiveSlots(partial);
   auto flow2 = MakeFlow(true);
   Run(partial, *flow2, Response("text/plain", "0123456789"), 3);
   EXPECT_TRUE(partial.failed());

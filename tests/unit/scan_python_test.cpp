@@ -19,12 +19,14 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/sink_slots.h"
 #include "stored_stream.h"
 
 namespace tcpflow {
 namespace {
 
 using testing::B;
+using testing::GiveSlots;
 
 std::string SourceDir() {
   if (const char* dir = std::getenv("TCPFLOW_SRCDIR"); dir != nullptr && *dir != '\0') return dir;
@@ -74,22 +76,18 @@ class ScanPythonTest : public ::testing::Test {
     config_.max_bytes_per_flow = max_bytes_per_flow;
     auto scanner = PythonScanner::Create(config_, anomalies_, &error_);
     EXPECT_NE(scanner, nullptr) << error_;
+    if (scanner) GiveSlots(*scanner);
     return scanner;
   }
 
-  // A flow that has a flow file (the scanner only looks at those).
-  std::unique_ptr<Flow> NewFlow(const std::string& filename = "flowfile") {
-    auto flow = std::make_unique<Flow>(key_, limits_, budget_);
-    flow->output.filename = filename;
-    return flow;
-  }
+  std::unique_ptr<Flow> NewFlow() { return std::make_unique<Flow>(key_, limits_, budget_); }
 
   // Feeds `data` at offset 0 to a new flow, closes it and returns the flow.
   std::unique_ptr<Flow> Scan(PythonScanner& scanner, const std::string& data) {
     auto flow = NewFlow();
     scanner.OnFlowOpen(*flow);
     scanner.OnData(*flow, 0, B(data), Timeval{});
-    scanner.OnFlowClose(*flow);
+    scanner.OnFlowClose(*flow, {});
     return flow;
   }
 
@@ -162,6 +160,7 @@ TEST_F(ScanPythonTest, SamplePluginResultGoesToExtras) {
   config_.function = "scan";
   auto scanner = PythonScanner::Create(config_, anomalies_, &error_);
   ASSERT_NE(scanner, nullptr) << error_;
+  GiveSlots(*scanner);
 
   auto first = Scan(*scanner, "GET / HTTP/1.0\r\nHost: x\r\n\r\n");
   ASSERT_EQ(first->extras.size(), 1u);
@@ -190,7 +189,7 @@ TEST_F(ScanPythonTest, RaisingPluginIsReportedOncePerFlowAndTheRunContinues) {
   auto bad = NewFlow();
   scanner->OnData(*bad, 0, B("BAD"), Timeval{});
   scanner->OnData(*bad, 3, B("!!!"), Timeval{});
-  scanner->OnFlowClose(*bad);
+  scanner->OnFlowClose(*bad, {});
   ASSERT_EQ(bad->extras.size(), 1u);
   EXPECT_EQ(bad->extras[0].element, "tcpflow:result");
   EXPECT_EQ(Attribute(bad->extras[0], "scanner"), "python");
@@ -317,6 +316,7 @@ TEST_F(ScanPythonTest, RelativePathIsResolvedAgainstTheCurrentDirectory) {
   auto scanner = PythonScanner::Create(config_, anomalies_, &error_);
   std::filesystem::current_path(saved);
   ASSERT_NE(scanner, nullptr) << error_;
+  GiveSlots(*scanner);
   auto flow = Scan(*scanner, "z");
   EXPECT_EQ(ResultText(*flow), "type=bytes len=1 hex=7a");
   EXPECT_EQ(Attribute(flow->extras[0], "path"), "tests/python");  // as given
@@ -351,17 +351,20 @@ TEST_F(ScanPythonTest, MaxBytesPerFlowCutsWhatThePluginSees) {
   ASSERT_NE(scanner, nullptr);
   StoredStream stored(4);
   stored.Add(scanner.get());
+  GiveSlots(stored);
   auto flow = NewFlow();
+  stored.OnFileCreated(*flow, "flowfile");
   stored.OnData(*flow, 0, B("abcdef"), Timeval{});
   stored.OnGap(*flow, 6, 4, Timeval{});
   stored.OnData(*flow, 10, B("zz"), Timeval{});  // beyond -b: not in the file either
-  stored.OnFlowClose(*flow);
+  stored.OnFlowClose(*flow, {});
   EXPECT_EQ(ResultText(*flow), "type=bytes len=4 hex=61626364");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 0u);  // -b is not the python cap
 
   auto beyond = NewFlow();  // everything beyond -b: nothing stored, no call
+  stored.OnFileCreated(*beyond, "flowfile");
   stored.OnData(*beyond, 4, B("xyz"), Timeval{});
-  stored.OnFlowClose(*beyond);
+  stored.OnFlowClose(*beyond, {});
   EXPECT_TRUE(beyond->extras.empty());
   EXPECT_EQ(scanner->calls(), 1u);
 }
@@ -373,14 +376,14 @@ TEST_F(ScanPythonTest, HolesAreZerosAndLateFillsOverwrite) {
   scanner->OnData(*holed, 0, B("ab"), Timeval{});
   scanner->OnGap(*holed, 2, 2, Timeval{});
   scanner->OnData(*holed, 4, B("ef"), Timeval{});
-  scanner->OnFlowClose(*holed);
+  scanner->OnFlowClose(*holed, {});
   EXPECT_EQ(ResultText(*holed), "type=bytes len=6 hex=616200006566");
 
   auto filled = NewFlow();
   scanner->OnData(*filled, 2, B("cd"), Timeval{});  // the front is missing at first
   scanner->OnData(*filled, 0, B("ab"), Timeval{});
   scanner->OnData(*filled, 1, B("B"), Timeval{});  // a rewrite
-  scanner->OnFlowClose(*filled);
+  scanner->OnFlowClose(*filled, {});
   EXPECT_EQ(ResultText(*filled), "type=bytes len=4 hex=61426364");
 }
 
@@ -392,7 +395,7 @@ TEST_F(ScanPythonTest, ShiftMovesStoredBytesUp) {
   scanner->OnShift(*flow, 2);  // "cde" now at offset 2, the front is a hole
   scanner->OnData(*flow, 0, B("a"), Timeval{});
   scanner->OnShift(*flow, 1);  // everything moves up one more; -b keeps 5 bytes
-  scanner->OnFlowClose(*flow);
+  scanner->OnFlowClose(*flow, {});
   EXPECT_EQ(ResultText(*flow), "type=bytes len=5 hex=0061006364");
 }
 
@@ -401,17 +404,18 @@ TEST_F(ScanPythonTest, FlowsWithoutAFileOrWithoutBytesAreSkipped) {
   ASSERT_NE(scanner, nullptr);
   StoredStream stored(-1);
   stored.Add(scanner.get());
-  auto no_file = NewFlow("");
+  GiveSlots(stored);
+  auto no_file = NewFlow();
   stored.OnFlowOpen(*no_file);
   stored.OnData(*no_file, 0, B("data"), Timeval{});
   stored.OnShift(*no_file, 3);
-  stored.OnFlowClose(*no_file);
+  stored.OnFlowClose(*no_file, {});
   EXPECT_TRUE(no_file->extras.empty());
 
   auto empty = NewFlow();
   scanner->OnFlowOpen(*empty);
   scanner->OnData(*empty, 0, B(""), Timeval{});
-  scanner->OnFlowClose(*empty);
+  scanner->OnFlowClose(*empty, {});
   EXPECT_TRUE(empty->extras.empty());
   EXPECT_EQ(scanner->calls(), 0u);
 }
@@ -424,14 +428,14 @@ TEST_F(ScanPythonTest, PyMaxBytesKeepsThePrefixAndCountsOncePerFlow) {
   scanner->OnData(*flow, 4, B("456"), Timeval{});  // crosses the cap
   scanner->OnData(*flow, 7, B("789"), Timeval{});  // wholly beyond it
   scanner->OnData(*flow, 1, B("X"), Timeval{});    // a late fill under the cap still counts
-  scanner->OnFlowClose(*flow);
+  scanner->OnFlowClose(*flow, {});
   EXPECT_EQ(ResultText(*flow), "type=bytes len=5 hex=3058323334");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 1u);
 
   auto shifted = NewFlow();  // a shift that pushes bytes past the cap
   scanner->OnData(*shifted, 0, B("abcd"), Timeval{});
   scanner->OnShift(*shifted, 3);
-  scanner->OnFlowClose(*shifted);
+  scanner->OnFlowClose(*shifted, {});
   EXPECT_EQ(ResultText(*shifted), "type=bytes len=5 hex=0000006162");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 2u);
 }
@@ -449,15 +453,15 @@ TEST_F(ScanPythonTest, PyMaxTotalBytesBoundsAllFlowsAndClosedFlowsGiveBytesBack)
   scanner->OnData(*a, 6, B("67"), Timeval{});  // a cannot grow either
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 2u);
   EXPECT_LE(scanner->held_bytes(), 10u);
-  scanner->OnFlowClose(*a);
+  scanner->OnFlowClose(*a, {});
   EXPECT_EQ(ResultText(*a), "type=bytes len=6 hex=303132333435");
   EXPECT_LE(scanner->held_bytes(), 4u);  // a's bytes went back to the budget
   auto c = NewFlow();
   scanner->OnData(*c, 0, B("xyz"), Timeval{});
   scanner->OnData(*c, 3, B("uvw"), Timeval{});  // fits in what a gave back
-  scanner->OnFlowClose(*c);
+  scanner->OnFlowClose(*c, {});
   EXPECT_EQ(ResultText(*c), "type=bytes len=6 hex=78797a757677");
-  scanner->OnFlowClose(*b);
+  scanner->OnFlowClose(*b, {});
   EXPECT_EQ(ResultText(*b), "type=bytes len=4 hex=61586364");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 2u);
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 0u);  // not the per-flow cap
@@ -472,7 +476,7 @@ TEST_F(ScanPythonTest, PyMaxTotalBytesHoldsForByteByByteGrowthAndShifts) {
     scanner->OnData(*flow, i, B("z"), Timeval{});
     ASSERT_LE(scanner->held_bytes(), 100u) << "after byte " << i;  // growth spare included
   }
-  scanner->OnFlowClose(*flow);
+  scanner->OnFlowClose(*flow, {});
   std::string hex;
   for (int i = 0; i < 100; ++i) hex += "7a";
   EXPECT_EQ(ResultText(*flow), "type=bytes len=100 hex=" + hex);
@@ -482,7 +486,7 @@ TEST_F(ScanPythonTest, PyMaxTotalBytesHoldsForByteByByteGrowthAndShifts) {
   scanner->OnData(*shifted, 0, B("abcd"), Timeval{});
   scanner->OnShift(*shifted, 97);
   EXPECT_LE(scanner->held_bytes(), 100u);
-  scanner->OnFlowClose(*shifted);
+  scanner->OnFlowClose(*shifted, {});
   EXPECT_EQ(ResultText(*shifted), "type=bytes len=100 hex=" + std::string(194, '0') + "616263");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonTotalCapped), 2u);
 }
@@ -493,6 +497,7 @@ TEST_F(ScanPythonTest, ProtocolPluginNamesCannedFlows) {
   config_.function = "detect";
   auto scanner = PythonScanner::Create(config_, anomalies_, &error_);
   ASSERT_NE(scanner, nullptr) << error_;
+  GiveSlots(*scanner);
   EXPECT_EQ(ResultText(*Scan(*scanner,
                              "GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nAccept: "
                              "*/*\r\n\r\n")),
@@ -514,6 +519,7 @@ TEST_F(ScanPythonTest, ProtocolPluginSelfCheckPasses) {
   config_.function = "run";
   auto scanner = PythonScanner::Create(config_, anomalies_, &error_);
   ASSERT_NE(scanner, nullptr) << error_;
+  GiveSlots(*scanner);
   auto flow = Scan(*scanner, "x");
   ASSERT_EQ(flow->extras.size(), 1u);
   EXPECT_EQ(Attribute(flow->extras[0], "error"), "<none>");

@@ -15,11 +15,12 @@ Bytes B(const std::string& s) {
 }
 
 // Records what a scanner behind the adapter is given, as "D off text", "G off len", "S n",
-// "X" (cut), "O" (open) and "C" (close), prefixed with its name.
+// "X" (cut), "O" (open), "F name" (file created) and "C" (close), prefixed with its name.
 class RecordingScanner final : public Scanner {
  public:
   RecordingScanner(std::string name, std::vector<std::string>& log) : name_(name), log_(log) {}
   void OnFlowOpen(Flow&) override { Log("O"); }
+  void OnFileCreated(Flow&, const std::string& name) override { Log("F " + name); }
   void OnData(Flow&, std::uint64_t offset, Bytes data, const Timeval&) override {
     Log("D " + std::to_string(offset) + " " + std::string(data.begin(), data.end()));
   }
@@ -27,7 +28,7 @@ class RecordingScanner final : public Scanner {
     Log("G " + std::to_string(offset) + " " + std::to_string(length));
   }
   void OnShift(Flow&, std::uint64_t n) override { Log("S " + std::to_string(n)); }
-  void OnFlowClose(Flow&) override { Log("C"); }
+  void OnFlowClose(Flow&, const StoredFile&) override { Log("C"); }
   void OnCut(Flow&) override { Log("X"); }
 
  private:
@@ -38,12 +39,16 @@ class RecordingScanner final : public Scanner {
 
 class StoredStreamTest : public ::testing::Test {
  protected:
-  StoredStreamTest() : flow_(FlowKey{}, limits_, budget_) { flow_.output.filename = "f"; }
-  // An adapter with -b `limit` in front of scanners "a" and "b".
-  StoredStream& Adapter(std::int64_t limit) {
+  StoredStreamTest() : flow_(FlowKey{}, limits_, budget_) {}
+  // An adapter with -b `limit` in front of scanners "a" and "b", in a fan-out's place; with
+  // `file`, flow_'s file is created (the log starts after that).
+  StoredStream& Adapter(std::int64_t limit, bool file = true) {
     stored_ = std::make_unique<StoredStream>(limit);
     stored_->Add(&a_);
     stored_->Add(&b_);
+    stored_->AssignSlots(slots_);
+    if (file) stored_->OnFileCreated(flow_, "f");
+    log_.clear();
     return *stored_;
   }
 
@@ -53,6 +58,7 @@ class StoredStreamTest : public ::testing::Test {
   ReassemblyLimits limits_;
   ReassemblyBudget budget_;
   Flow flow_;
+  SlotAllocator slots_;
   std::unique_ptr<StoredStream> stored_;
   const Timeval ts_{1, 0};
 };
@@ -65,7 +71,7 @@ TEST_F(StoredStreamTest, ForwardsEverythingInOrderWithoutALimit) {
   s.OnData(flow_, 5, B("cd"), ts_);
   s.OnData(flow_, 2, B("x"), ts_);  // a late fill
   s.OnShift(flow_, 4);
-  s.OnFlowClose(flow_);
+  s.OnFlowClose(flow_, StoredFile{});
   EXPECT_EQ(log_, (std::vector<std::string>{"aO", "bO", "aD 0 ab", "bD 0 ab", "aG 2 3", "bG 2 3",
                                             "aD 5 cd", "bD 5 cd", "aD 2 x", "bD 2 x", "aS 4",
                                             "bS 4", "aC", "bC"}));
@@ -93,14 +99,25 @@ TEST_F(StoredStreamTest, HolesComeOnlyWhereTheFileHoldsZeros) {
 }
 
 TEST_F(StoredStreamTest, FlowsWithoutAFileGetOnlyOpenAndClose) {
-  StoredStream& s = Adapter(-1);
-  flow_.output.filename.clear();
+  StoredStream& s = Adapter(-1, /*file=*/false);
   s.OnFlowOpen(flow_);
   s.OnGap(flow_, 0, 2, ts_);
   s.OnData(flow_, 2, B("ab"), ts_);
   s.OnShift(flow_, 1);
-  s.OnFlowClose(flow_);
+  s.OnFlowClose(flow_, StoredFile{});
   EXPECT_EQ(log_, (std::vector<std::string>{"aO", "bO", "aC", "bC"}));
+}
+
+TEST_F(StoredStreamTest, AFileCreatedLaterOpensTheViewFromThen) {
+  StoredStream& s = Adapter(-1, /*file=*/false);
+  s.OnFlowOpen(flow_);
+  s.OnData(flow_, 0, B("ab"), ts_);  // no file yet: not stored
+  s.OnFileCreated(flow_, "out/f");
+  s.OnData(flow_, 2, B("cd"), ts_);
+  s.OnFlowClose(flow_, StoredFile{"out/f", 4, false, 0});
+  EXPECT_EQ(log_, (std::vector<std::string>{"aO", "bO", "aF out/f", "bF out/f", "aD 2 cd",
+                                            "bD 2 cd", "aC", "bC"}));
+  EXPECT_EQ(flow_.slots->states[0], nullptr) << "its state is freed at close";
 }
 
 TEST(ZeroBytesTest, GivesAtMostOneChunkOfZeros) {

@@ -26,6 +26,7 @@ const std::string kS2C = "010.000.000.001.00080-192.168.001.002.34567";
 class EventLog final : public StreamSink {
  public:
   void OnFlowOpen(Flow&) override {}
+  void OnFileCreated(Flow&, const std::string&) override {}
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) override {
     Log(flow, "D " + std::to_string(offset) + " " + std::to_string(data.size()));
   }
@@ -33,7 +34,7 @@ class EventLog final : public StreamSink {
     Log(flow, "G " + std::to_string(offset) + " " + std::to_string(length));
   }
   void OnShift(Flow& flow, std::uint64_t n) override { Log(flow, "S " + std::to_string(n)); }
-  void OnFlowClose(Flow& flow) override { Log(flow, "C"); }
+  void OnFlowClose(Flow& flow, const StoredFile&) override { Log(flow, "C"); }
   std::vector<std::string> events;
 
  private:
@@ -51,9 +52,9 @@ class DemuxHarness {
         template_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)),
         table_(42, limits_, budget_),
         writer_(output_, reassembly_, template_, fs_),
-        demux_(reassembly_, table_, fanout_, fs_, anomalies_),
+        fanout_(&writer_),
+        demux_(reassembly_, table_, fanout_, &writer_, anomalies_),
         isn_(isn) {
-    fanout_.Add(&writer_);
     fanout_.Add(&log_);
   }
 
@@ -451,13 +452,14 @@ INSTANTIATE_TEST_SUITE_P(Isns, TcpDemuxTest,
 class CountingSink final : public StreamSink {
  public:
   void OnFlowOpen(Flow&) override { ++opens; }
+  void OnFileCreated(Flow&, const std::string&) override {}
   void OnData(Flow&, std::uint64_t offset, Bytes data, const Timeval&) override {
     if (offset != next) ++discontinuities;
     next = offset + data.size();
   }
   void OnGap(Flow&, std::uint64_t, std::uint64_t, const Timeval&) override { ++discontinuities; }
   void OnShift(Flow&, std::uint64_t) override {}
-  void OnFlowClose(Flow&) override {}
+  void OnFlowClose(Flow&, const StoredFile&) override {}
   std::uint64_t next = 0;
   int opens = 0;
   int discontinuities = 0;
@@ -469,9 +471,10 @@ TEST(TcpDemuxLargeTest, StreamBeyondFourGigabytesStaysOneFlow) {
   ReassemblyBudget budget;
   FlowTable table(1, limits, budget);
   CountingSink sink;
-  MemoryOutputFs fs;
+  SinkFanout fanout;
+  fanout.Add(&sink);
   AnomalyCounters anomalies;
-  TcpDemux demux(config, table, sink, fs, anomalies);
+  TcpDemux demux(config, table, fanout, nullptr, anomalies);
   std::vector<std::uint8_t> chunk(65536, 'x');
   IpLayer ip;
   ip.src = IpAddress::V4(kClientIp);
@@ -496,6 +499,85 @@ TEST(TcpDemuxLargeTest, StreamBeyondFourGigabytesStaysOneFlow) {
   EXPECT_EQ(sink.opens, 1);
   EXPECT_EQ(sink.discontinuities, 0);
   EXPECT_EQ(sink.next, 5ull << 32);
+}
+
+// The flow-file writer's record of closed flows, faked: one closed flow whose stream is longer
+// than 4 GiB, holding `stored` at `stored_at`; every question is recorded.
+class FakeClosedFlows final : public ClosedFlows {
+ public:
+  const ClosedFlow* FindClosed(const FlowKey& key) const override {
+    return key == closed.key ? &closed : nullptr;
+  }
+  bool Holds(const ClosedFlow& flow, std::uint64_t offset, Bytes payload) const override {
+    asked.push_back(offset);
+    return &flow == &closed && offset == stored_at &&
+           std::string(payload.begin(), payload.end()) == stored;
+  }
+  ClosedFlow closed;
+  std::uint64_t stored_at = 0;
+  std::string stored;
+  mutable std::vector<std::uint64_t> asked;
+};
+
+class RetransmissionAfterCloseTest : public ::testing::Test {
+ protected:
+  RetransmissionAfterCloseTest() : table_(1, limits_, budget_) {
+    fanout_.Add(&sink_);
+    ip_.src = IpAddress::V4(kClientIp);
+    ip_.dst = IpAddress::V4(kServerIp);
+    tcp_.src_port = 1;
+    tcp_.dst_port = 2;
+    tcp_.flags = kTcpAck | kTcpPsh;
+    closed_.closed.key = FlowKey{ip_.src, ip_.dst, 1, 2, kNoVlan};
+    closed_.closed.isn = 0xFFFFFF00u;
+    closed_.closed.size = (5ull << 32) + 1000;  // a 5 GiB stream
+    closed_.stored_at = closed_.closed.size - 100;
+    closed_.stored = "tail";
+  }
+  // A data segment of the closed flow's tuple at stream offset `offset` (taken modulo 2^32, as
+  // a sequence number carries it).
+  TcpDemux::Outcome Send(std::uint64_t offset, const std::string& data) {
+    tcp_.seq = closed_.closed.isn + 1 + static_cast<std::uint32_t>(offset);
+    payload_ = data;
+    tcp_.payload = Bytes(reinterpret_cast<const std::uint8_t*>(payload_.data()), payload_.size());
+    return demux_.Process(meta_, link_, ip_, tcp_, false);
+  }
+
+  ReassemblyConfig config_;
+  ReassemblyLimits limits_;
+  ReassemblyBudget budget_;
+  FlowTable table_;
+  CountingSink sink_;
+  SinkFanout fanout_;
+  FakeClosedFlows closed_;
+  AnomalyCounters anomalies_;
+  TcpDemux demux_{config_, table_, fanout_, &closed_, anomalies_};
+  IpLayer ip_;
+  TcpLayer tcp_;
+  PacketMeta meta_;
+  LinkLayer link_;
+  std::string payload_;
+};
+
+TEST_F(RetransmissionAfterCloseTest, OffsetIsUnwrappedNearTheClosedFlowsSizePastFourGigabytes) {
+  EXPECT_EQ(Send(closed_.stored_at, "tail"), TcpDemux::Outcome::kIgnored);
+  EXPECT_EQ(closed_.asked, std::vector<std::uint64_t>{closed_.stored_at});
+  EXPECT_EQ(sink_.opens, 0) << "a retransmission after close makes no new flow";
+}
+
+TEST_F(RetransmissionAfterCloseTest, DifferentBytesStartANewFlow) {
+  EXPECT_EQ(Send(closed_.stored_at, "TAIL"), TcpDemux::Outcome::kProcessed);
+  EXPECT_EQ(closed_.asked, std::vector<std::uint64_t>{closed_.stored_at});
+  EXPECT_EQ(sink_.opens, 1);
+}
+
+TEST_F(RetransmissionAfterCloseTest, OtherTuplesAndNoRecordAreNotAsked) {
+  tcp_.src_port = 3;
+  EXPECT_EQ(Send(closed_.stored_at, "tail"), TcpDemux::Outcome::kProcessed);
+  EXPECT_TRUE(closed_.asked.empty());
+  TcpDemux without(config_, table_, fanout_, nullptr, anomalies_);
+  tcp_.src_port = 1;
+  EXPECT_EQ(without.Process(meta_, link_, ip_, tcp_, false), TcpDemux::Outcome::kProcessed);
 }
 
 }  // namespace
