@@ -58,7 +58,8 @@ class SlotAllocator {
 };
 
 // One sink's slot: its per-flow state of type State (derived from SlotState) in each flow.
-// Using it before Assign() throws std::out_of_range.
+// Before Assign(), Put throws std::out_of_range, and so do Find and Release on a flow that has a
+// slot block.
 template <typename State>
 class SinkSlot {
  public:
