@@ -23,7 +23,6 @@
 #include "flow_key.h"
 #include "flow_table.h"
 #include "flow_writer.h"
-#include "ip.h"
 #include "pcap_source.h"
 #include "pcap_writer.h"
 #include "privileges.h"
@@ -31,14 +30,9 @@
 #include "report_sink.h"
 #include "stream_sink.h"
 #include "tcp_demux.h"
-#include "tcp_segment.h"
-#include "tunnel.h"
 
 namespace tcpflow {
 namespace {
-
-constexpr std::uint8_t kIpProtoTcp = 6;
-constexpr std::uint8_t kIpProtoUdp = 17;
 
 struct InputSpec {
   std::string path;  // empty = live capture
@@ -79,43 +73,6 @@ bool GiveUpPrivileges(const Config& config, const std::string& report_path, bool
   return DropPrivileges(config.drop_to_user, config.chroot_dir, error);
 }
 
-// What packet scanners see of a decoded frame: its size, outer network and outermost IP header
-// (with TCP/UDP ports when the datagram is not a fragment).
-// The outer network is told apart only on Ethernet (by its ethertype, as tcpflow 1.6.1's
-// netviz does); on other links it is "other".
-PacketSummary Summarize(const Timeval& ts, std::uint32_t wire_len, int link_type,
-                        const LinkLayer& link) {
-  PacketSummary summary;
-  summary.ts = ts;
-  summary.wire_len = wire_len;
-  AnomalyCounters ignored;  // the TCP path counts anomalies; this look must not count twice
-  IpLayer ip;
-  const bool has_ip = DecodeIp(link.network, link.ethertype, ip, ignored);
-  if (link.vlan != kNoVlan) {
-    summary.network = PacketSummary::Network::kVlan;
-  } else if (has_ip && link_type == kDltEn10mb) {
-    summary.network =
-        ip.version == 4 ? PacketSummary::Network::kIpv4 : PacketSummary::Network::kIpv6;
-  }
-  if (!has_ip) return summary;
-  summary.has_ip = true;
-  summary.src = ip.src;
-  summary.dst = ip.dst;
-  summary.protocol = ip.protocol;
-  if ((ip.protocol == kIpProtoTcp || ip.protocol == kIpProtoUdp) &&
-      (!ip.is_fragment || ip.fragment_offset == 0)) {
-    ByteReader reader(ip.payload);
-    const std::uint16_t src_port = reader.Be16();
-    const std::uint16_t dst_port = reader.Be16();
-    if (reader.ok()) {
-      summary.has_ports = true;
-      summary.src_port = src_port;
-      summary.dst_port = dst_port;
-    }
-  }
-  return summary;
-}
-
 Timeval WallClock() {
   struct timeval tv {};
   ::gettimeofday(&tv, nullptr);
@@ -137,7 +94,7 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
       demux_(config.reassembly, table_, fanout_, fs, anomalies_),
       defrag_limits_{config.ip.max_fragment_datagrams, config.ip.max_fragment_bytes,
                      config.ip.fragment_timeout_sec},
-      defrag_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
+      decoder_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
       scanners_(scanners) {
   fanout_.Add(&writer_);
   if (config.findx) {
@@ -167,95 +124,74 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
 PacketProcessor::~PacketProcessor() = default;
 
 bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool finish_only) {
-  LinkLayer link;
-  if (!DecodeLink(link_type, packet.data, link, anomalies_)) return false;
+  FrameHeaders* headers = nullptr;
+  if (packet.view_epoch != 0) {
+    for (AheadFrame& ahead : ahead_) {
+      if (ahead.view_epoch == packet.view_epoch && ahead.frame.data() == packet.data.data() &&
+          ahead.frame.size() == packet.data.size() && ahead.link_type == link_type) {
+        ahead.view_epoch = 0;  // used once
+        headers = &ahead.headers;
+        break;
+      }
+    }
+  }
+  if (headers == nullptr) {
+    frame_decoder_.Decode(link_type, packet.data, &current_);
+    headers = &current_;
+  }
+  headers->link_anomalies.MoveTo(anomalies_);
+  if (headers->depth == FrameHeaders::Depth::kNone) return false;
   std::int64_t sec = 0;  // capture times are untrusted: -S tdelta saturates
   if (__builtin_add_overflow(packet.ts.sec, config_.output.tdelta, &sec)) {
     sec = config_.output.tdelta > 0 ? INT64_MAX : INT64_MIN;
   }
   const Timeval ts{sec, packet.ts.usec};
   if (scanners_ != nullptr) {
-    if (scanners_->wants_packets())
-      scanners_->OnPacket(Summarize(ts, packet.wire_len, link_type, link));
+    if (scanners_->wants_packets()) {
+      scanners_->OnPacket(Summarize(ts, packet.wire_len, link_type, *headers));
+    }
     if (!scanners_->tcpdemux()) return false;
   }
-  defrag_.Expire(ts);
-  Bytes network = link.network;
-  std::uint16_t ethertype = link.ethertype;
-  // Each pass peels one IP layer: defragment it, and either hand its TCP segment on or step
-  // into the tunnel it carries. Flows are named by the innermost IP/TCP headers.
-  for (std::size_t depth = 0;; ++depth) {
-    if (depth == kMaxIpLayers) {
-      anomalies_.Count(Anomaly::kTooManyVlanTags);
-      return false;
-    }
-    IpLayer ip;
-    if (!DecodeIp(network, ethertype, ip, anomalies_)) return false;
-    if (ip.is_fragment) {
-      anomalies_.Count(Anomaly::kIpFragment);
-      const bool tcp = ip.protocol == kIpProtoTcp;
-      IpLayer whole;
-      if (!defrag_.Add(ip, ts, &whole)) return tcp;  // held until its datagram is complete
-      // The defragmenter's buffer lives only until its next call, and an inner layer may be
-      // fragmented too: keep this layer's datagram in a buffer of its own.
-      std::vector<std::uint8_t>& copy = datagrams_[depth];
-      copy.assign(whole.payload.begin(), whole.payload.end());
-      ip = whole;
-      ip.payload = Bytes(copy.data(), copy.size());
-    }
-    TunnelInner inner;
-    switch (Decapsulate(ip, &inner, anomalies_)) {
-      case TunnelStatus::kFailed: return false;
-      case TunnelStatus::kInner:
-        if (inner.is_ethernet) {
-          // The innermost Ethernet header names the flow (its MACs and VLAN), like its IP/TCP.
-          if (!DecodeLink(kDltEn10mb, inner.frame, link, anomalies_)) return false;
-          network = link.network;
-          ethertype = link.ethertype;
-        } else {
-          network = inner.frame;
-          ethertype = inner.ethertype;
-        }
-        continue;
-      case TunnelStatus::kNotTunnel: break;
-    }
-    if (ip.protocol != kIpProtoTcp) {
-      anomalies_.Count(Anomaly::kNotTcp);
-      return false;
-    }
-    TcpLayer tcp;
-    if (!DecodeTcp(ip.payload, tcp, anomalies_)) return false;
-    const FlowKey key{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
-    if (config_.shard.count > 1 && ShardOf(key, config_.shard.count) != config_.shard.index) {
-      anomalies_.Count(Anomaly::kOtherShard);
-      return true;  // another run's connection: not "unprocessed" for -w either
-    }
-    PacketMeta meta;
-    meta.ts = ts;
-    meta.wire_len = packet.wire_len;
-    meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
-    meta.link_type = link_type;
-    meta.frame = packet.data;
-    if (flow_pcaps_) {
-      // -K: instead of reassembling, every TCP packet goes to its direction's pcap as captured.
-      NameFields fields;
-      fields.key = key;
-      fields.has_macs = link.has_macs;
-      fields.src_mac = link.src_mac;
-      fields.dst_mac = link.dst_mac;
-      fields.first_seen_sec = ts.sec;
-      const SegmentInfo segment{ts,      link_type, packet.data, packet.wire_len,
-                                tcp.seq, tcp.flags, tcp.payload};
-      flow_pcaps_->OnPacket(fields.key, fields, segment);
-      return true;
-    }
-    demux_.Process(meta, link, ip, tcp, finish_only);
-    demux_.ExpireIdle(meta.ts);
+  decoder_.Expire(ts);
+  switch (decoder_.Segment(*headers, ts)) {
+    case PacketDecoder::Result::kNotSegment: return false;
+    case PacketDecoder::Result::kHeldTcp: return true;  // held until its datagram is complete
+    case PacketDecoder::Result::kSegment: break;
+  }
+  // Flows are named by the innermost link, IP and TCP headers.
+  const LinkLayer& link = decoder_.link();
+  const IpLayer& ip = decoder_.ip();
+  const TcpLayer& tcp = decoder_.tcp();
+  const FlowKey key{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
+  if (config_.shard.count > 1 && ShardOf(key, config_.shard.count) != config_.shard.index) {
+    anomalies_.Count(Anomaly::kOtherShard);
+    return true;  // another run's connection: not "unprocessed" for -w either
+  }
+  PacketMeta meta;
+  meta.ts = ts;
+  meta.wire_len = packet.wire_len;
+  meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
+  meta.link_type = link_type;
+  meta.frame = packet.data;
+  if (flow_pcaps_) {
+    // -K: instead of reassembling, every TCP packet goes to its direction's pcap as captured.
+    NameFields fields;
+    fields.key = key;
+    fields.has_macs = link.has_macs;
+    fields.src_mac = link.src_mac;
+    fields.dst_mac = link.dst_mac;
+    fields.first_seen_sec = ts.sec;
+    const SegmentInfo segment{ts,      link_type, packet.data, packet.wire_len,
+                              tcp.seq, tcp.flags, tcp.payload};
+    flow_pcaps_->OnPacket(fields.key, fields, segment);
     return true;
   }
+  demux_.Process(meta, link, ip, tcp, finish_only);
+  demux_.ExpireIdle(meta.ts);
+  return true;
 }
 
-void PacketProcessor::LookAhead(int link_type, Bytes frame) {
+void PacketProcessor::LookAhead(int link_type, Bytes frame, std::uint64_t view_epoch) {
   // Three stages, one packet apart: the slot, then its flow, then the flow's file state.
   if (ahead_hash_[0]) {
     if (const Flow* flow = table_.PeekFlow(*ahead_hash_[0])) writer_.Prefetch(*flow);
@@ -263,18 +199,26 @@ void PacketProcessor::LookAhead(int link_type, Bytes frame) {
   if (ahead_hash_[1]) table_.PrefetchFlow(*ahead_hash_[1]);
   ahead_hash_[0] = ahead_hash_[1];
   ahead_hash_[1].reset();
-  LinkLayer link;
-  IpLayer ip;
-  TcpLayer tcp;
-  if (frame.empty() || !DecodeLink(link_type, frame, link, lookahead_anomalies_) ||
-      !DecodeIp(link.network, link.ethertype, ip, lookahead_anomalies_) || ip.is_fragment ||
-      ip.protocol != kIpProtoTcp || !DecodeTcp(ip.payload, tcp, lookahead_anomalies_)) {
-    return;
-  }
+  AheadFrame& ahead = ahead_[ahead_next_];
+  ahead_next_ = (ahead_next_ + 1) % ahead_.size();
+  ahead.view_epoch = 0;
+  if (frame.empty()) return;
+  frame_decoder_.Decode(link_type, frame, &ahead.headers);
+  ahead.frame = frame;
+  ahead.link_type = link_type;
+  ahead.view_epoch = view_epoch;
+  if (ahead.headers.depth != FrameHeaders::Depth::kTcp) return;
+  const FrameHeaders& h = ahead.headers;
   const std::uint64_t hash =
-      table_.HashOf(FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan});
+      table_.HashOf(FlowKey{h.ip.src, h.ip.dst, h.tcp.src_port, h.tcp.dst_port, h.link.vlan});
   table_.PrefetchSlot(hash);
   ahead_hash_[1] = hash;
+}
+
+void PacketProcessor::ForgetLookAhead() {
+  for (AheadFrame& ahead : ahead_) ahead.view_epoch = 0;
+  ahead_hash_[0].reset();
+  ahead_hash_[1].reset();
 }
 
 void PacketProcessor::Finish(ReportTotals* totals) {
@@ -352,6 +296,7 @@ bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOu
   };
   RawPacket packet;
   bool keep_going = true;
+  context.pipeline.ForgetLookAhead();  // this input's view epochs start again
   for (;;) {
     if (*context.stop != 0) {
       outcome.termination = "interrupted by signal " + std::to_string(*context.stop);
@@ -372,7 +317,7 @@ bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOu
     if (progress && packets % 4096 == 0) draw_progress();
     // While this packet is handled, the third one after it (when already read) has its slot
     // loaded, the second its flow and the next one its file state.
-    context.pipeline.LookAhead(source.link_type(), source.Ahead(2));
+    context.pipeline.LookAhead(source.link_type(), source.Ahead(2), source.view_epoch());
     const bool tcp = context.pipeline.HandlePacket(packet.link_type, packet, finish_only);
     if (!tcp && context.unprocessed != nullptr &&
         !context.unprocessed->WriteIfLinkType(packet.link_type, packet.ts, packet.wire_len,

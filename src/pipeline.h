@@ -25,8 +25,8 @@
 #include "flow_pcap_writer.h"
 #include "flow_table.h"
 #include "flow_writer.h"
-#include "ip_defrag.h"
 #include "output_dir.h"
+#include "packet_decoder.h"
 #include "pcap_source.h"
 #include "reassembler.h"
 #include "report_sink.h"
@@ -35,9 +35,6 @@
 #include "tcp_demux.h"
 
 namespace tcpflow {
-
-// How many IP layers (tunnels within tunnels) one packet may have.
-inline constexpr std::size_t kMaxIpLayers = 8;
 
 class PacketProcessor {
  public:
@@ -53,14 +50,22 @@ class PacketProcessor {
 
   // One captured frame of the given link type. finish_only: from a -R file. Returns true when
   // the packet belongs to TCP (a segment handed to the demux, or a TCP fragment held for
-  // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps.
+  // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps. A frame
+  // given to LookAhead before (the same bytes at the same place, with the same non-zero
+  // packet.view_epoch) is not decoded again.
   bool HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
-  // A hint about the frame (of link type `link_type`) that comes three packets after the one
-  // about to be handled, so that memory is loaded before it is needed: starts loading that
-  // packet's flow-table slot, the flow of the packet given in the call before, and the file
-  // state of the flow of the one given two calls before. Changes nothing that HandlePacket sees;
-  // an empty frame (none known yet) only breaks the chain.
-  void LookAhead(int link_type, Bytes frame);
+  // A frame (of link type `link_type`) that comes a few packets after the one about to be
+  // handled, so that memory is loaded before it is needed: decodes its headers (kept for
+  // HandlePacket when `view_epoch`, the source's RawPacket::view_epoch for it, is not 0) and
+  // starts loading that packet's flow-table slot, the flow of the frame given in the call
+  // before, and the file state of the flow of the one given two calls before. Changes nothing
+  // that HandlePacket sees and counts nothing; an empty frame (none known yet) only breaks the
+  // chain. The last kLookAheadFrames frames are kept.
+  void LookAhead(int link_type, Bytes frame, std::uint64_t view_epoch);
+  // Drops what LookAhead kept: call it before the first packet of another input, whose view
+  // epochs start again.
+  void ForgetLookAhead();
+  static constexpr std::size_t kLookAheadFrames = 4;
   // Closes every flow, ends the scanners, waits for the tcp_cmd commands and fills in the run
   // totals.
   void Finish(ReportTotals* totals);
@@ -81,7 +86,17 @@ class PacketProcessor {
   OutputFs& fs_;
   bool fs_failed_ = false;  // the file system's final Flush() failed (fs_.error() says why)
   AnomalyCounters anomalies_;
-  AnomalyCounters lookahead_anomalies_;  // counted while looking ahead, never reported
+  // A frame looked ahead at, decoded.
+  struct AheadFrame {
+    Bytes frame;
+    int link_type = 0;
+    std::uint64_t view_epoch = 0;  // 0: not to be used by HandlePacket (none, or used already)
+    FrameHeaders headers;
+  };
+  std::array<AheadFrame, kLookAheadFrames> ahead_;
+  std::size_t ahead_next_ = 0;  // the entry the next LookAhead fills
+  FrameHeaders current_;        // a handled frame that was not looked ahead at
+  FrameDecoder frame_decoder_;
   // The flow hashes of the last two frames looked ahead at, the older first.
   std::optional<std::uint64_t> ahead_hash_[2];
   ReassemblyLimits limits_;
@@ -95,12 +110,10 @@ class PacketProcessor {
   std::unique_ptr<ReportSink> report_sink_;
   TcpDemux demux_;
   DefragLimits defrag_limits_;
-  IpDefragmenter defrag_;
+  PacketDecoder decoder_;
   ScannerSet* scanners_;
   bool scanner_failed_ = false;  // a scanner's OnRunEnd failed (scanner_error_ says why)
   std::string scanner_error_;
-  // Reassembled datagrams, one buffer per nesting level (see HandlePacket).
-  std::array<std::vector<std::uint8_t>, kMaxIpLayers> datagrams_;
 };
 
 // Returns the exit status: 0 when every input was read and every byte written, 1 otherwise.
