@@ -1,4 +1,4 @@
-// main.cpp: argv → Config → pipeline → exit status; the only place that exits.
+// main.cpp: argv → Config → the run (run.h) → exit status; the only place that exits.
 #include <signal.h>
 
 #include <csignal>
@@ -8,7 +8,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "output_dir.h"
-#include "pipeline.h"
+#include "run.h"
 #include "scanner.h"
 
 namespace {

@@ -1,18 +1,15 @@
-// pipeline.h: wiring and ownership for one run: sources → decoders → demux → sinks → report.
+// pipeline.h: the per-packet path and its wiring: decoders → demux → sinks → report.
 //
 // Design note: PacketProcessor::HandlePacket() is the per-packet path (decode link, IP, TCP;
 // hand to the demux); it needs no libpcap and no disk, so tests and the fuzz harness drive it
-// with an in-memory OutputFs. RunPipeline() opens each input in turn, stops in order on a
-// signal or a write error, and always finishes report.xml; it returns the exit status (only
-// main() exits).
+// with an in-memory OutputFs. The run around it (inputs, output folder, report.xml, privileges,
+// the read loop) is the run module's (run.h).
 #ifndef TCPFLOW_PIPELINE_H
 #define TCPFLOW_PIPELINE_H
 
 #include <array>
-#include <csignal>
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <vector>
 
 #include "anomaly.h"
@@ -102,11 +99,6 @@ class PacketProcessor {
   // Reassembled datagrams, one buffer per nesting level (see HandlePacket).
   std::array<std::vector<std::uint8_t>, kMaxIpLayers> datagrams_;
 };
-
-// Returns the exit status: 0 when every input was read and every byte written, 1 otherwise.
-// `stop` is polled between packets; non-zero asks for an orderly stop (its value is the signal).
-int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
-                const volatile std::sig_atomic_t* stop);
 
 }  // namespace tcpflow
 
