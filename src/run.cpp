@@ -1,14 +1,10 @@
 // run.cpp: one run of tcpflow, from the typed Config to the exit status.
 #include "run.h"
 
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,19 +37,16 @@ std::string ReportPath(const Config& config) {
   return FlowFileWriter::PathPrefix(config.output.outdir) + "report.xml";
 }
 
-// Creates the output directory if needed; false with a message when it is unusable.
-bool PrepareOutdir(const std::string& outdir, OutputFs& fs, std::string* error) {
-  struct stat st {};
-  if (::stat(outdir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+// Creates the output directory if needed (`kind`: what fs.Stat found there before); false with a
+// message when it is unusable.
+bool PrepareOutdir(const std::string& outdir, OutputFs::PathKind kind, OutputFs& fs,
+                   std::string* error) {
+  if (kind == OutputFs::PathKind::kOther) {
     *error = "outdir is not a directory: " + outdir;
     return false;
   }
-  if (!fs.MakeDirs(outdir)) {
+  if (!fs.MakeDirs(outdir) || !fs.CheckWritable(outdir)) {
     *error = fs.error();
-    return false;
-  }
-  if (::access(outdir.c_str(), W_OK | X_OK) != 0) {
-    *error = "cannot write to output directory " + outdir + ": " + std::strerror(errno);
     return false;
   }
   return true;
@@ -161,25 +154,34 @@ bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOu
   return keep_going;
 }
 
-// Opens report.xml and writes its header; false (with a message printed) when it cannot be
-// created.
+// report.xml while the run writes it: the file, the stream over it and the writer, destroyed
+// in the reverse order (the writer may still write a footer).
+struct Report {
+  std::unique_ptr<std::streambuf> file;
+  std::ostream stream{nullptr};
+  std::unique_ptr<ReportWriter> writer;
+};
+
+// Creates report.xml through `fs` and writes its header; false (with a message printed) when it
+// cannot be created.
 bool StartReport(const Config& config, const std::string& path,
-                 const std::vector<std::string>& input_names, std::ofstream& stream,
-                 std::unique_ptr<ReportWriter>& report, std::ostream& err) {
-  stream.open(path, std::ios::binary | std::ios::trunc);
-  if (!stream) {
-    err << "tcpflow: cannot create " << path << ": " << std::strerror(errno) << "\n";
+                 const std::vector<std::string>& input_names, OutputFs& fs, Report& report,
+                 std::ostream& err) {
+  report.file = fs.CreateStream(path);
+  if (!report.file) {
+    err << "tcpflow: " << fs.error() << "\n";
     return false;
   }
+  report.stream.rdbuf(report.file.get());
   err << "reportfilename: " << path << "\n";
-  report = std::make_unique<ReportWriter>(stream);
+  report.writer = std::make_unique<ReportWriter>(report.stream);
   ReportHeader header;
   header.program_version = PACKAGE_VERSION;
   header.command_line = config.command_line;
   header.input_files = input_names;
   header.tdelta = config.output.tdelta;
   header.start_time = WallClock();
-  report->WriteHeader(header);
+  report.writer->WriteHeader(header);
   return true;
 }
 
@@ -214,21 +216,17 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     err << "tcpflow: " << error << "\n";
     return 1;
   }
-  struct stat outdir_stat {};
-  const bool outdir_existed = ::stat(config.output.outdir.c_str(), &outdir_stat) == 0;
-  if (!PrepareOutdir(config.output.outdir, fs, &error)) {
+  const OutputFs::PathKind outdir_kind = fs.Stat(config.output.outdir);
+  if (!PrepareOutdir(config.output.outdir, outdir_kind, fs, &error)) {
     err << "tcpflow: " << error << "\n";
     return 1;
   }
 
-  std::ofstream report_stream;
-  std::unique_ptr<ReportWriter> report;
+  Report report;
   const std::string report_path = ReportPath(config);
-  if (config.report.enabled &&
-      !StartReport(config, report_path, input_names, report_stream, report, err)) {
+  if (config.report.enabled && !StartReport(config, report_path, input_names, fs, report, err)) {
     return 1;
   }
-  if (config.report.enabled) fs.NoteTaken(report_path);
 
   std::unique_ptr<ConsoleWriter> console;
   if (config.console.enabled) {
@@ -240,7 +238,7 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
       return 1;
     }
   }
-  PacketProcessor pipeline(config, seed, fs, *name_template, report.get(), console.get(),
+  PacketProcessor pipeline(config, seed, fs, *name_template, report.writer.get(), console.get(),
                            scanners.get());
   bool privileges_dropped = false;
   std::unique_ptr<PcapFileWriter> unprocessed;  // -w
@@ -276,8 +274,8 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     }
     if (!config.drop_to_user.empty() && !privileges_dropped) {
       // After the first source is open (live capture needs root), before any flow file.
-      if (!GiveUpPrivileges(config, report ? report_path : std::string(), !outdir_existed,
-                            &error)) {
+      if (!GiveUpPrivileges(config, report.writer ? report_path : std::string(),
+                            outdir_kind == OutputFs::PathKind::kNone, &error)) {
         outcome.Fail(err, error);
         break;
       }
@@ -314,11 +312,11 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     err << "tcpflow: warning: " << warning << "\n";
   }
   if (pipeline.failed()) outcome.Fail(err, pipeline.error());
-  if (report) {
+  if (report.writer) {
     totals.termination = outcome.termination;
-    report->WriteFooter(totals);
-    report_stream.flush();
-    if (!report->ok() || !report_stream) {
+    report.writer->WriteFooter(totals);
+    report.stream.flush();
+    if (!report.writer->ok() || !report.stream) {
       err << "tcpflow: write error on " << report_path << "\n";
       outcome.status = 1;
     }
