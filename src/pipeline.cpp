@@ -82,9 +82,11 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
       defrag_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
       scanners_(scanners) {
   fanout_.Add(&writer_);
+  consumers_.Add(writer_);
   if (config.findx) {
     findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
     fanout_.Add(findx_.get());
+    consumers_.Add(*findx_);
   }
   if (scanners != nullptr && scanners->stream_sink() != nullptr) {
     fanout_.Add(scanners->stream_sink());
@@ -95,7 +97,9 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
     flow_pcaps_ = std::make_unique<FlowPcapWriter>(config.output.outdir, name_template, fs,
                                                    DeriveSeed(seed, SeedUse::kFlowPcaps),
                                                    anomalies_, config.reassembly.max_flows);
+    consumers_.Add(*flow_pcaps_);
   }
+  if (scanners != nullptr) consumers_.Add(*scanners);
   if (config.alerts.enabled()) {
     alerts_ = std::make_unique<FlowAlerts>(config.alerts);
     fanout_.Add(alerts_.get());
@@ -224,32 +228,18 @@ void PacketProcessor::Finish(ReportTotals* totals) {
   totals->max_open_flows = table_.peak_size();
   demux_.CloseAll();
   if (scanners_ != nullptr) {
-    if (!scanners_->Finish(&scanner_error_)) scanner_failed_ = true;
+    std::string error;
+    if (!scanners_->Finish(&error)) consumers_.NoteRunEndFailure(error);
     anomalies_.Add(scanners_->anomalies());
   }
   if (alerts_) alerts_->Finish();
   if (flow_pcaps_) flow_pcaps_->Finish();
   // Everything queued reaches the disk before the report's last entries and totals.
-  if (!fs_.Flush()) fs_failed_ = true;
+  if (!fs_.Flush()) consumers_.NoteRunEndFailure(fs_.error());
   if (report_sink_) report_sink_->WriteReady(/*all=*/true);
   totals->total_flows = table_.total_created();
   totals->total_packets = demux_.total_packets();
   totals->anomalies = &anomalies_;
-}
-
-bool PacketProcessor::failed() const {
-  return writer_.failed() || (findx_ && findx_->failed()) ||
-         (flow_pcaps_ && flow_pcaps_->failed()) || (scanners_ && scanners_->failed()) ||
-         scanner_failed_ || fs_failed_;
-}
-
-const std::string& PacketProcessor::error() const {
-  if (writer_.failed()) return writer_.error();
-  if (findx_ && findx_->failed()) return findx_->error();
-  if (flow_pcaps_ && flow_pcaps_->failed()) return flow_pcaps_->error();
-  if (scanners_ && scanners_->failed()) return scanners_->error();
-  if (scanner_failed_) return scanner_error_;
-  return fs_.error();
 }
 
 }  // namespace tcpflow

@@ -15,6 +15,7 @@
 #include "anomaly.h"
 #include "config.h"
 #include "console_writer.h"
+#include "consumer_registry.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
 #include "findx_writer.h"
@@ -66,9 +67,9 @@ class PacketProcessor {
 
   const FlowFileWriter& writer() const { return writer_; }
   // A flow file, index, per-flow pcap or scanner output could not be written; error() says
-  // which and why.
-  bool failed() const;
-  const std::string& error() const;
+  // which and why (the first consumer in wiring order that failed).
+  bool failed() const { return consumers_.failed(); }
+  const std::string& error() const { return consumers_.error(); }
   const AnomalyCounters& anomalies() const { return anomalies_; }
   // Null when neither tcp_alert_fd nor tcp_cmd is set.
   const FlowAlerts* alerts() const { return alerts_.get(); }
@@ -76,7 +77,6 @@ class PacketProcessor {
  private:
   const Config& config_;
   OutputFs& fs_;
-  bool fs_failed_ = false;  // the file system's final Flush() failed (fs_.error() says why)
   AnomalyCounters anomalies_;
   AnomalyCounters lookahead_anomalies_;  // counted while looking ahead, never reported
   // The flow hashes of the last two frames looked ahead at, the older first.
@@ -85,6 +85,7 @@ class PacketProcessor {
   ReassemblyBudget budget_;
   FlowTable table_;
   SinkFanout fanout_;
+  ConsumerRegistry consumers_;  // the consumers that write output, for failed() and error()
   FlowFileWriter writer_;
   std::unique_ptr<FindxWriter> findx_;          // -I
   std::unique_ptr<FlowPcapWriter> flow_pcaps_;  // -K
@@ -94,8 +95,6 @@ class PacketProcessor {
   DefragLimits defrag_limits_;
   IpDefragmenter defrag_;
   ScannerSet* scanners_;
-  bool scanner_failed_ = false;  // a scanner's OnRunEnd failed (scanner_error_ says why)
-  std::string scanner_error_;
   // Reassembled datagrams, one buffer per nesting level (see HandlePacket).
   std::array<std::vector<std::uint8_t>, kMaxIpLayers> datagrams_;
 };
