@@ -13,8 +13,8 @@
 
 namespace {
 
-// The one piece of process-wide state: signal handlers can reach nothing else. The pipeline
-// polls it between packets; a second SIGINT/SIGTERM exits at once.
+// The one piece of process-wide state: signal handlers can reach nothing else. The run
+// (run.cpp) polls it between packets; a second SIGINT/SIGTERM exits at once.
 volatile std::sig_atomic_t g_stop_signal = 0;
 
 extern "C" void OnStopSignal(int sig) {

@@ -325,6 +325,27 @@ TEST(AsyncOutputFsNameTest, StreamNameIsTakenInFreshFolder) {
   EXPECT_EQ(ReadFile(dir / "out/f1"), "flow");
 }
 
+// The run's questions about the output folder are answered at once, on the packet thread, and a
+// file whose create is still held counts as there.
+TEST(AsyncOutputFsNameTest, StatSeesOwnQueuedFileAndStreamErrorsComeAtOnce) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  AsyncOutputFs fs(4, 2);
+  FileId id = 0;
+  ASSERT_EQ(fs.CreateExclusive(dir / "out/f", &id), Status::kCreated) << fs.error();
+  EXPECT_EQ(fs.Stat(dir / "out/f"), OutputFs::PathKind::kOther);
+  EXPECT_EQ(fs.Stat(dir / "out"), OutputFs::PathKind::kDirectory);
+  EXPECT_EQ(fs.Stat(dir / "none"), OutputFs::PathKind::kNone);
+  EXPECT_TRUE(fs.CheckWritable(dir / "out")) << fs.error();
+  EXPECT_FALSE(fs.CheckWritable(dir / "none"));
+  EXPECT_EQ(fs.error(),
+            "cannot write to output directory " + dir / "none" + ": No such file or directory");
+  EXPECT_EQ(fs.CreateStream(dir / "none/report.xml"), nullptr);
+  EXPECT_EQ(fs.error(), "cannot create " + dir / "none/report.xml" + ": No such file or directory");
+  ASSERT_TRUE(fs.Close(id, nullptr));
+  ASSERT_TRUE(fs.Flush()) << fs.error();
+}
+
 TEST(AsyncOutputFsNameTest, ForeignFileInFreshFolderIsNeverClobbered) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
