@@ -1,23 +1,21 @@
-// pipeline.h: wiring and ownership for one run: sources → decoders → demux → sinks → report.
+// pipeline.h: the per-packet path and its wiring: decoders → demux → sinks → report.
 //
 // Design note: PacketProcessor::HandlePacket() is the per-packet path (decode link, IP, TCP;
 // hand to the demux); it needs no libpcap and no disk, so tests and the fuzz harness drive it
-// with an in-memory OutputFs. RunPipeline() opens each input in turn, stops in order on a
-// signal or a write error, and always finishes report.xml; it returns the exit status (only
-// main() exits).
+// with an in-memory OutputFs. The run around it (inputs, output folder, report.xml, privileges,
+// the read loop) is the run module's (run.h).
 #ifndef TCPFLOW_PIPELINE_H
 #define TCPFLOW_PIPELINE_H
 
 #include <array>
-#include <csignal>
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <vector>
 
 #include "anomaly.h"
 #include "config.h"
 #include "console_writer.h"
+#include "consumer_registry.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
 #include "findx_writer.h"
@@ -74,9 +72,9 @@ class PacketProcessor {
 
   const FlowFileWriter& writer() const { return writer_; }
   // A flow file, index, per-flow pcap or scanner output could not be written; error() says
-  // which and why.
-  bool failed() const;
-  const std::string& error() const;
+  // which and why (the first consumer in wiring order that failed).
+  bool failed() const { return consumers_.failed(); }
+  const std::string& error() const { return consumers_.error(); }
   const AnomalyCounters& anomalies() const { return anomalies_; }
   // Null when neither tcp_alert_fd nor tcp_cmd is set.
   const FlowAlerts* alerts() const { return alerts_.get(); }
@@ -84,7 +82,6 @@ class PacketProcessor {
  private:
   const Config& config_;
   OutputFs& fs_;
-  bool fs_failed_ = false;  // the file system's final Flush() failed (fs_.error() says why)
   AnomalyCounters anomalies_;
   // A frame looked ahead at, decoded.
   struct AheadFrame {
@@ -103,6 +100,7 @@ class PacketProcessor {
   ReassemblyBudget budget_;
   FlowTable table_;
   SinkFanout fanout_;
+  ConsumerRegistry consumers_;  // the consumers that write output, for failed() and error()
   FlowFileWriter writer_;
   std::unique_ptr<FindxWriter> findx_;          // -I
   std::unique_ptr<FlowPcapWriter> flow_pcaps_;  // -K
@@ -112,14 +110,7 @@ class PacketProcessor {
   DefragLimits defrag_limits_;
   PacketDecoder decoder_;
   ScannerSet* scanners_;
-  bool scanner_failed_ = false;  // a scanner's OnRunEnd failed (scanner_error_ says why)
-  std::string scanner_error_;
 };
-
-// Returns the exit status: 0 when every input was read and every byte written, 1 otherwise.
-// `stop` is polled between packets; non-zero asks for an orderly stop (its value is the signal).
-int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
-                const volatile std::sig_atomic_t* stop);
 
 }  // namespace tcpflow
 

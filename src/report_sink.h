@@ -2,9 +2,9 @@
 //
 // Design note: it comes after the file writer and the scanners in the fan-out, so a closing
 // flow already has its file name, logical size and scanner results. It owns no file: the
-// ReportWriter streams into an std::ostream owned by the pipeline. When the file system
-// finishes closes in the background, an entry waits (in close order) until its flow file's
-// close is done, so the report vouches only for files that reached the disk: a flow whose
+// ReportWriter streams into an std::ostream owned by the run (run.cpp; the OutputFs made it). When
+// the file system finishes closes in the background, an entry waits (in close order) until its flow
+// file's close is done, so the report vouches only for files that reached the disk: a flow whose
 // writes failed is marked <incomplete>.
 #ifndef TCPFLOW_REPORT_SINK_H
 #define TCPFLOW_REPORT_SINK_H

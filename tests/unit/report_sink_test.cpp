@@ -40,6 +40,9 @@ class TicketFs final : public OutputFs {
   }
   bool Close(FileId, const Timeval*) override { return false; }
   bool MakeDirs(const std::string&) override { return false; }
+  PathKind Stat(const std::string&) override { return PathKind::kNone; }
+  bool CheckWritable(const std::string&) override { return false; }
+  std::unique_ptr<std::streambuf> CreateStream(const std::string&) override { return nullptr; }
   std::size_t open_descriptors() const override { return 0; }
   std::uint64_t LastCloseTicket() const override { return last_ticket; }
   std::optional<bool> CloseDone(std::uint64_t ticket) const override {
