@@ -64,11 +64,28 @@ std::string_view AnomalyName(Anomaly a);
 
 class AnomalyCounters {
  public:
-  void Count(Anomaly a, std::uint64_t n = 1) { counts_[static_cast<std::size_t>(a)] += n; }
+  void Count(Anomaly a, std::uint64_t n = 1) {
+    counts_[static_cast<std::size_t>(a)] += n;
+    counted_ = true;
+  }
   std::uint64_t Get(Anomaly a) const { return counts_[static_cast<std::size_t>(a)]; }
   // Adds every counter of `other` to this one.
   void Add(const AnomalyCounters& other) {
     for (std::size_t i = 0; i < kAnomalyCount; ++i) counts_[i] += other.counts_[i];
+    counted_ = counted_ || other.counted_;
+  }
+  // Sets every count back to zero (costs nothing when none was counted).
+  void Clear() {
+    if (!counted_) return;
+    counts_ = {};
+    counted_ = false;
+  }
+  // Adds these counts to `into` and sets them back to zero; costs nothing when none was counted
+  // since the last call (a frame's decoding usually counts nothing).
+  void MoveTo(AnomalyCounters& into) {
+    if (!counted_) return;
+    into.Add(*this);
+    Clear();
   }
   std::uint64_t Total() const {
     std::uint64_t t = 0;
@@ -78,6 +95,7 @@ class AnomalyCounters {
 
  private:
   std::array<std::uint64_t, kAnomalyCount> counts_{};
+  bool counted_ = false;  // false: every count is zero
 };
 
 }  // namespace tcpflow

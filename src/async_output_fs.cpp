@@ -409,10 +409,6 @@ bool AsyncOutputFs::IsFreshDir(const std::string& dir) {
   return fresh;
 }
 
-void AsyncOutputFs::NoteTaken(const std::string& path) {
-  used_names_.Insert(NameHash(path));
-}
-
 void AsyncOutputFs::Prefetch(FileId id) const {
   if (id < files_.size()) __builtin_prefetch(&files_[id]);
 }
@@ -577,6 +573,33 @@ bool AsyncOutputFs::MakeDirs(const std::string& dir) {
   }
   known_dirs_.insert(dir);
   return true;
+}
+
+OutputFs::PathKind AsyncOutputFs::Stat(const std::string& path) {
+  // A file this run made may have its create still queued.
+  if (used_names_.Contains(NameHash(path))) WaitIdle();
+  return dirs_.Stat(path);
+}
+
+bool AsyncOutputFs::CheckWritable(const std::string& dir) {
+  if (dirs_.CheckWritable(dir)) return true;
+  error_ = dirs_.error();
+  return false;
+}
+
+std::unique_ptr<std::streambuf> AsyncOutputFs::CreateStream(const std::string& path) {
+  const std::uint64_t hash = NameHash(path);
+  // An earlier file of that name may have writes queued: they land first, as for
+  // CreateOrTruncate.
+  if (used_names_.Contains(hash) && !WaitIdle()) return nullptr;
+  std::unique_ptr<std::streambuf> file = dirs_.CreateStream(path);
+  if (!file) {
+    error_ = dirs_.error();
+    return nullptr;
+  }
+  // A folder that holds only this file still counts as one this run started empty.
+  used_names_.Insert(hash);
+  return file;
 }
 
 std::size_t AsyncOutputFs::open_descriptors() const {

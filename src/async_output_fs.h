@@ -80,12 +80,16 @@ class AsyncOutputFs final : public OutputFs {
                                       std::span<std::uint8_t> out) override;
   bool Close(FileId id, const Timeval* mtime) override;
   bool MakeDirs(const std::string& dir) override;
+  // These three run on the packet thread, at once (after the writers caught up when this run
+  // may have used the name); the stream is written by the packet thread too.
+  PathKind Stat(const std::string& path) override;
+  bool CheckWritable(const std::string& dir) override;
+  std::unique_ptr<std::streambuf> CreateStream(const std::string& path) override;
   // The descriptors the writers hold once they have caught up (so it does not depend on timing).
   std::size_t open_descriptors() const override;
   std::uint64_t LastCloseTicket() const override { return last_close_ticket_; }
   std::optional<bool> CloseDone(std::uint64_t ticket) const override;
   bool Flush() override;
-  void NoteTaken(const std::string& path) override;
   void Prefetch(FileId id) const override;
 
  private:

@@ -10,7 +10,6 @@
 namespace tcpflow {
 namespace {
 
-constexpr std::uint8_t kProtoTcp = 6;
 // No reassembled payload may exceed this (RFC 791 total length; RFC 8200 4.5 payload length).
 constexpr std::uint64_t kMaxDatagramEnd = 65535;
 constexpr std::uint32_t kFragmentUnit = 8;
@@ -104,8 +103,8 @@ bool IpDefragmenter::Store(Datagram& dg, std::uint32_t begin, Bytes bytes) {
   return overlap;
 }
 
-bool IpDefragmenter::Add(const IpLayer& fragment, const Timeval& ts, IpLayer* whole) {
-  completed_ = {};
+bool IpDefragmenter::Add(const IpLayer& fragment, const Timeval& ts, IpLayer* whole,
+                         std::vector<std::uint8_t>* storage) {
   const Bytes bytes = fragment.payload;
   const std::uint64_t declared = bytes.size() + (fragment.truncated ? fragment.missing_bytes : 0);
   const std::uint64_t begin = fragment.fragment_offset;
@@ -144,7 +143,8 @@ bool IpDefragmenter::Add(const IpLayer& fragment, const Timeval& ts, IpLayer* wh
     dg.protocol = fragment.protocol;
   }
   const auto at = static_cast<std::uint32_t>(begin);
-  const bool tcp = fragment.protocol == kProtoTcp || (dg.has_protocol && dg.protocol == kProtoTcp);
+  const bool tcp =
+      fragment.protocol == kIpProtoTcp || (dg.has_protocol && dg.protocol == kIpProtoTcp);
   if (tcp && ((at > 0 && at < kTcpHeaderBytes) ||
               AnyReceived(dg, at,
                           static_cast<std::uint32_t>(
@@ -161,22 +161,21 @@ bool IpDefragmenter::Add(const IpLayer& fragment, const Timeval& ts, IpLayer* wh
   const bool complete = dg.has_last && dg.total > 0 && dg.received.size() == 1 &&
                         dg.received.front().begin == 0 && dg.received.front().end == dg.total;
   if (!complete) return false;
-  completed_ = std::move(dg.data);
+  *storage = std::move(dg.data);
   dg.data.clear();  // moved out: nothing left to count in Remove
-  bytes_held_ -= completed_.size();
+  bytes_held_ -= storage->size();
   *whole = IpLayer{};
   whole->src = fragment.src;
   whole->dst = fragment.dst;
   whole->version = fragment.version;
   whole->protocol = dg.protocol;
   whole->fragment_id = fragment.fragment_id;
-  whole->payload = Bytes(completed_.data(), dg.total);
+  whole->payload = Bytes(storage->data(), dg.total);
   Remove(it);
   return true;
 }
 
 void IpDefragmenter::Expire(const Timeval& now) {
-  completed_ = {};
   const std::int64_t limit = std::int64_t{limits_.timeout_sec} * 1000000;
   while (!order_.empty() && ClampedMicros(now) - ClampedMicros(order_.front().first_seen) > limit) {
     anomalies_.Count(Anomaly::kFragmentTimeout);

@@ -41,11 +41,12 @@ class IpDefragmenter {
   // read during the call. Datagrams are keyed by (version, src, dst, fragment_id) and, for IPv4,
   // protocol. Returns true when this fragment completes its datagram; then *whole is that
   // datagram: the fragment's addresses and version, the protocol of its offset-0 fragment,
-  // is_fragment false, and payload = the whole reassembled upper-layer bytes, in storage owned
-  // by the defragmenter that stays valid until the next Add or Expire call. Returns false
-  // otherwise (the fragment is held, or dropped and counted as an anomaly); *whole is then
-  // untouched.
-  bool Add(const IpLayer& fragment, const Timeval& ts, IpLayer* whole);
+  // is_fragment false, and payload = the whole reassembled upper-layer bytes, which are moved
+  // (not copied) into *storage (its old contents dropped): they live as long as it does.
+  // Returns false otherwise (the fragment is held, or dropped and counted as an anomaly);
+  // *whole and *storage are then untouched.
+  bool Add(const IpLayer& fragment, const Timeval& ts, IpLayer* whole,
+           std::vector<std::uint8_t>* storage);
 
   // Drops the datagrams whose first-arrived fragment is more than timeout_sec older than `now`
   // (kFragmentTimeout each). O(1) when nothing expires: it looks at the oldest datagram only, so
@@ -111,7 +112,6 @@ class IpDefragmenter {
   DatagramList order_;  // oldest first (by first-arrived fragment)
   std::unordered_map<Key, DatagramList::iterator, KeyHash> index_;
   std::uint64_t bytes_held_ = 0;
-  std::vector<std::uint8_t> completed_;  // the datagram last returned by Add
 };
 
 }  // namespace tcpflow

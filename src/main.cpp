@@ -1,4 +1,4 @@
-// main.cpp: argv → Config → pipeline → exit status; the only place that exits.
+// main.cpp: argv → Config → the run (run.h) → exit status; the only place that exits.
 #include <signal.h>
 
 #include <csignal>
@@ -8,13 +8,13 @@
 #include "build_config.h"
 #include "config.h"
 #include "output_dir.h"
-#include "pipeline.h"
+#include "run.h"
 #include "scanner.h"
 
 namespace {
 
-// The one piece of process-wide state: signal handlers can reach nothing else. The pipeline
-// polls it between packets; a second SIGINT/SIGTERM exits at once.
+// The one piece of process-wide state: signal handlers can reach nothing else. The run
+// (run.cpp) polls it between packets; a second SIGINT/SIGTERM exits at once.
 volatile std::sig_atomic_t g_stop_signal = 0;
 
 extern "C" void OnStopSignal(int sig) {

@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace tcpflow {
 namespace {
@@ -305,7 +306,52 @@ bool PosixOutputFs::MakeDirs(const std::string& dir) {
   return true;
 }
 
+OutputFs::PathKind PosixOutputFs::Stat(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return PathKind::kNone;
+  return S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kOther;
+}
+
+bool PosixOutputFs::CheckWritable(const std::string& dir) {
+  if (::access(dir.c_str(), W_OK | X_OK) == 0) return true;
+  error_ = SysError("cannot write to output directory", dir);
+  return false;
+}
+
+std::unique_ptr<std::streambuf> PosixOutputFs::CreateStream(const std::string& path) {
+  auto file = std::make_unique<std::filebuf>();
+  if (file->open(path, std::ios::out | std::ios::binary | std::ios::trunc) == nullptr) {
+    error_ = SysError("cannot create", path);
+    return nullptr;
+  }
+  return file;
+}
+
 // ---------------------------------------------------------------- MemoryOutputFs
+
+// A stream into one file of a MemoryOutputFs, which must outlive it.
+class MemoryOutputFs::StreamFile final : public std::streambuf {
+ public:
+  StreamFile(MemoryOutputFs& fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const char byte = traits_type::to_char_type(c);
+    return xsputn(&byte, 1) == 1 ? c : traits_type::eof();
+  }
+  std::streamsize xsputn(const char* data, std::streamsize n) override {
+    const Bytes bytes(reinterpret_cast<const std::uint8_t*>(data), static_cast<std::size_t>(n));
+    if (!fs_.WritePath(path_, offset_, bytes)) return 0;
+    offset_ += bytes.size();
+    return n;
+  }
+
+ private:
+  MemoryOutputFs& fs_;
+  std::string path_;
+  std::uint64_t offset_ = 0;
+};
 
 OutputFs::CreateStatus MemoryOutputFs::CreateExclusive(const std::string& path, FileId* id) {
   if (files_.count(path) != 0) return CreateStatus::kExists;
@@ -340,15 +386,19 @@ bool MemoryOutputFs::WriteAt(FileId id, std::uint64_t offset, Bytes data) {
     error_ = "internal error: bad file handle";
     return false;
   }
+  return WritePath(it->second, offset, data);
+}
+
+bool MemoryOutputFs::WritePath(const std::string& path, std::uint64_t offset, Bytes data) {
   if (fail_writes_) {
-    error_ = "write error on " + it->second + ": " + *fail_writes_;
+    error_ = "write error on " + path + ": " + *fail_writes_;
     return false;
   }
   if (offset + data.size() > max_file_bytes) {
-    error_ = "write error on " + it->second + ": No space left on device";
+    error_ = "write error on " + path + ": No space left on device";
     return false;
   }
-  auto& bytes = files_[it->second].bytes;
+  auto& bytes = files_[path].bytes;
   if (bytes.size() < offset + data.size()) bytes.resize(offset + data.size());
   std::copy(data.begin(), data.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset));
   return true;
@@ -380,8 +430,31 @@ bool MemoryOutputFs::Close(FileId id, const Timeval* mtime) {
   return true;
 }
 
-bool MemoryOutputFs::MakeDirs(const std::string&) {
+bool MemoryOutputFs::MakeDirs(const std::string& dir) {
+  for (std::string folder = dir; !folder.empty(); folder = ParentDir(folder)) {
+    dirs_.insert(folder);
+  }
   return true;
+}
+
+OutputFs::PathKind MemoryOutputFs::Stat(const std::string& path) {
+  if (files_.count(path) != 0) return PathKind::kOther;
+  if (dirs_.count(path) != 0) return PathKind::kDirectory;
+  const std::string prefix = path + "/";
+  const auto next = files_.lower_bound(prefix);
+  if (next != files_.end() && next->first.starts_with(prefix)) return PathKind::kDirectory;
+  return PathKind::kNone;
+}
+
+bool MemoryOutputFs::CheckWritable(const std::string& dir) {
+  if (read_only_dirs.count(dir) == 0) return true;
+  error_ = "cannot write to output directory " + dir + ": Permission denied";
+  return false;
+}
+
+std::unique_ptr<std::streambuf> MemoryOutputFs::CreateStream(const std::string& path) {
+  files_[path] = File{};
+  return std::make_unique<StreamFile>(*this, path);
 }
 
 }  // namespace tcpflow

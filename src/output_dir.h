@@ -3,15 +3,21 @@
 // Design note: writers never see file descriptors. They create files by path and get a FileId;
 // PosixOutputFs keeps at most `max_open` real descriptors open, closing the least recently used
 // one when it needs another and reopening transparently (without truncation) on the next write,
-// so output is identical whatever the budget. MemoryOutputFs is the in-memory double used by
-// unit tests and the fuzz harness. Every failure returns false/nullopt with error() set to a
-// one-line message naming the path and the system error.
+// so output is identical whatever the budget. The run's own questions about the output folder
+// (what is at a path, whether files may be made in it) and report.xml, a stream written in order
+// from its start, go through the same interface, so nothing outside the implementations touches
+// the output's file system. MemoryOutputFs is the in-memory double used by unit tests and the
+// fuzz harness. Every failure returns false/nullopt/null with error() set to a one-line message
+// naming the path and the system error.
 #ifndef TCPFLOW_OUTPUT_DIR_H
 #define TCPFLOW_OUTPUT_DIR_H
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
+#include <streambuf>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -26,6 +32,8 @@ using FileId = std::uint32_t;
 class OutputFs {
  public:
   enum class CreateStatus { kCreated, kExists, kError };
+  // What a path names: kNone when nothing is there or it cannot be looked at.
+  enum class PathKind { kNone, kDirectory, kOther };
   virtual ~OutputFs() = default;
 
   // Creates `path` only if it does not exist (O_EXCL), making missing parent directories first.
@@ -50,6 +58,17 @@ class OutputFs {
   virtual bool Close(FileId id, const Timeval* mtime) = 0;
   // Makes `dir` and its missing parents; fine if it exists as a directory.
   virtual bool MakeDirs(const std::string& dir) = 0;
+  // What `path` is now (following symbolic links), files this run made included.
+  virtual PathKind Stat(const std::string& path) = 0;
+  // True when this process may make files in the folder `dir`; false with error() set to
+  // "cannot write to output directory DIR: why".
+  virtual bool CheckWritable(const std::string& dir) = 0;
+  // Creates `path` now (its folder must exist), or empties it when it exists, for bytes written
+  // in order from its start, such as report.xml; the file is closed when the stream buffer goes.
+  // Null with error() set to "cannot create PATH: why". A failed write shows as a failed
+  // stream (std::ostream's badbit). The stream holds a descriptor outside the FileId budget,
+  // and its name counts as taken by this run, as a created file's does.
+  virtual std::unique_ptr<std::streambuf> CreateStream(const std::string& path) = 0;
 
   virtual std::size_t open_descriptors() const = 0;
   const std::string& error() const { return error_; }
@@ -64,9 +83,6 @@ class OutputFs {
   // Waits until every earlier call has reached the file system; false (error() set) if any
   // failed.
   virtual bool Flush() { return true; }
-  // Tells the file system that `path` was made by this run outside it (report.xml): a folder
-  // holding only such files still counts as one this run started empty.
-  virtual void NoteTaken(const std::string& path) { static_cast<void>(path); }
   // A hint that a write to `id` comes soon: starts loading what it will touch. Changes nothing.
   virtual void Prefetch(FileId id) const { static_cast<void>(id); }
 
@@ -91,6 +107,10 @@ class PosixOutputFs final : public OutputFs {
                                       std::span<std::uint8_t> out) override;
   bool Close(FileId id, const Timeval* mtime) override;
   bool MakeDirs(const std::string& dir) override;
+  PathKind Stat(const std::string& path) override;
+  bool CheckWritable(const std::string& dir) override;
+  // A std::filebuf: report.xml is written through the C++ library's buffer, as an ofstream's.
+  std::unique_ptr<std::streambuf> CreateStream(const std::string& path) override;
   std::size_t open_descriptors() const override { return open_count_; }
   std::size_t peak_descriptors() const { return peak_open_; }
 
@@ -133,7 +153,14 @@ class MemoryOutputFs final : public OutputFs {
   std::optional<std::size_t> ReadPath(const std::string& path, std::uint64_t offset,
                                       std::span<std::uint8_t> out) override;
   bool Close(FileId id, const Timeval* mtime) override;
+  // Remembers the folder and its parents, for Stat.
   bool MakeDirs(const std::string& dir) override;
+  // kOther for a file, kDirectory for a folder MakeDirs made or one holding a file.
+  PathKind Stat(const std::string& path) override;
+  // Fails ("Permission denied") for the folders in read_only_dirs.
+  bool CheckWritable(const std::string& dir) override;
+  // Unbuffered: each byte reaches the file as it is written, or fails as WriteAt would.
+  std::unique_ptr<std::streambuf> CreateStream(const std::string& path) override;
   std::size_t open_descriptors() const override { return open_.size(); }
 
   struct File {
@@ -145,9 +172,16 @@ class MemoryOutputFs final : public OutputFs {
   void FailWrites(const std::string& error) { fail_writes_ = error; }
   // Stops any file from growing past `limit` bytes (writes beyond fail like a full disk).
   std::uint64_t max_file_bytes = UINT64_MAX;
+  // Folders CheckWritable refuses, as if this process lacked the permission.
+  std::set<std::string> read_only_dirs;
 
  private:
+  class StreamFile;
+  // Writes `data` at `offset` of file `path` (which exists), with WriteAt's failures.
+  bool WritePath(const std::string& path, std::uint64_t offset, Bytes data);
+
   std::map<std::string, File> files_;
+  std::set<std::string> dirs_;  // made by MakeDirs, with their parents
   std::map<FileId, std::string> open_;
   FileId next_id_ = 0;
   std::optional<std::string> fail_writes_;

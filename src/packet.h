@@ -57,6 +57,10 @@ struct LinkLayer {
   MacAddress dst_mac{};
 };
 
+// IP protocol numbers (the IANA registry) the decoders act on.
+inline constexpr std::uint8_t kIpProtoTcp = 6;
+inline constexpr std::uint8_t kIpProtoUdp = 17;
+
 struct IpLayer {
   IpAddress src;
   IpAddress dst;

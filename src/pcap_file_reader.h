@@ -64,6 +64,9 @@ class PcapFileReader {
   // one), or an empty view when it is not wholly in the read buffer yet. A hint for looking
   // ahead: valid until the next call on the reader, and not checked as Next() checks it.
   Bytes Ahead(std::size_t k) const;
+  // Not 0, and the same for as long as the records handed out by Next() and Ahead() stay where
+  // they are, unchanged.
+  std::uint64_t view_epoch() const { return in_.moves() + 1; }
   // The stream offset (counting the file header) of the next record.
   std::uint64_t offset() const { return in_.offset(); }
   // The bytes read from the stream past the last record handed out.

@@ -429,6 +429,7 @@ PcapSource::Status PcapSource::NextFromClassicReader(RawPacket* out) {
     out->wire_len = record.wire_len;
     out->link_type = link_type_;
     out->data = record.data;
+    out->view_epoch = classic_->view_epoch();
     return Status::kPacket;
   }
 }
@@ -486,6 +487,7 @@ PcapSource::Status PcapSource::NextFromLibpcap(RawPacket* out) {
     out->wire_len = header->len;
     out->link_type = link_type_;
     out->data = Bytes(data, header->caplen);
+    out->view_epoch = 0;
     return Status::kPacket;
   }
 }
@@ -534,6 +536,7 @@ PcapSource::Status PcapSource::NextFromOwnReader(RawPacket* out) {
     out->wire_len = packet.wire_len;
     out->link_type = filter->dlt;
     out->data = packet.data;
+    out->view_epoch = 0;
     return Status::kPacket;
   }
 }

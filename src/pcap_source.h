@@ -58,6 +58,9 @@ struct RawPacket {
   std::uint32_t wire_len = 0;
   int link_type = 0;  // this packet's link type, a DLT as libpcap numbers them
   Bytes data;         // the captured bytes
+  // Not 0: `data` stays where it is, unchanged, while the source's view_epoch() is this value
+  // (the frames Ahead() showed at this epoch are still there too). 0: no such promise.
+  std::uint64_t view_epoch = 0;
 };
 
 class PcapSource {
@@ -87,6 +90,10 @@ class PcapSource {
   // already read (our classic pcap reader's buffer), in link_type(); empty otherwise. A hint
   // for looking ahead only: the filter is not applied, and the view is valid until Next().
   Bytes Ahead(std::size_t k) const { return classic_ != nullptr ? classic_->Ahead(k) : Bytes(); }
+  // While this number stays the same (and is not 0), the bytes Next() and Ahead() handed out
+  // stay where they are, unchanged (see RawPacket::view_epoch). 0 when there is no such
+  // promise (libpcap, pcapng, live capture).
+  std::uint64_t view_epoch() const { return classic_ != nullptr ? classic_->view_epoch() : 0; }
   // Makes a blocking Next() return kEnd soon (safe from a signal handler's flag check path).
   void BreakLoop();
 

@@ -1,21 +1,12 @@
-// pipeline.cpp: one run of tcpflow, from command-line configuration to exit status.
+// pipeline.cpp: the per-packet path (decode, defragment, decapsulate, demux) and its wiring.
 #include "pipeline.h"
 
-#include <sys/stat.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstring>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "anomaly.h"
-#include "build_config.h"
 #include "datalink.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
@@ -23,106 +14,11 @@
 #include "flow_key.h"
 #include "flow_table.h"
 #include "flow_writer.h"
-#include "ip.h"
-#include "pcap_source.h"
-#include "pcap_writer.h"
-#include "privileges.h"
-#include "progress.h"
 #include "report_sink.h"
 #include "stream_sink.h"
 #include "tcp_demux.h"
-#include "tcp_segment.h"
-#include "tunnel.h"
 
 namespace tcpflow {
-namespace {
-
-constexpr std::uint8_t kIpProtoTcp = 6;
-constexpr std::uint8_t kIpProtoUdp = 17;
-
-struct InputSpec {
-  std::string path;  // empty = live capture
-  bool finish_only;  // -R
-};
-
-std::string ReportPath(const Config& config) {
-  if (!config.report.path.empty()) return config.report.path;
-  return FlowFileWriter::PathPrefix(config.output.outdir) + "report.xml";
-}
-
-// Creates the output directory if needed; false with a message when it is unusable.
-bool PrepareOutdir(const std::string& outdir, OutputFs& fs, std::string* error) {
-  struct stat st {};
-  if (::stat(outdir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-    *error = "outdir is not a directory: " + outdir;
-    return false;
-  }
-  if (!fs.MakeDirs(outdir)) {
-    *error = fs.error();
-    return false;
-  }
-  if (::access(outdir.c_str(), W_OK | X_OK) != 0) {
-    *error = "cannot write to output directory " + outdir + ": " + std::strerror(errno);
-    return false;
-  }
-  return true;
-}
-
-// -U / -z: hands report.xml (and the output directory when this run created it) to the user,
-// then gives up root for good.
-bool GiveUpPrivileges(const Config& config, const std::string& report_path, bool chown_outdir,
-                      std::string* error) {
-  if (!report_path.empty() && !ChownForUser(report_path, config.drop_to_user, error)) return false;
-  if (chown_outdir && !ChownForUser(config.output.outdir, config.drop_to_user, error)) {
-    return false;
-  }
-  return DropPrivileges(config.drop_to_user, config.chroot_dir, error);
-}
-
-// What packet scanners see of a decoded frame: its size, outer network and outermost IP header
-// (with TCP/UDP ports when the datagram is not a fragment).
-// The outer network is told apart only on Ethernet (by its ethertype, as tcpflow 1.6.1's
-// netviz does); on other links it is "other".
-PacketSummary Summarize(const Timeval& ts, std::uint32_t wire_len, int link_type,
-                        const LinkLayer& link) {
-  PacketSummary summary;
-  summary.ts = ts;
-  summary.wire_len = wire_len;
-  AnomalyCounters ignored;  // the TCP path counts anomalies; this look must not count twice
-  IpLayer ip;
-  const bool has_ip = DecodeIp(link.network, link.ethertype, ip, ignored);
-  if (link.vlan != kNoVlan) {
-    summary.network = PacketSummary::Network::kVlan;
-  } else if (has_ip && link_type == kDltEn10mb) {
-    summary.network =
-        ip.version == 4 ? PacketSummary::Network::kIpv4 : PacketSummary::Network::kIpv6;
-  }
-  if (!has_ip) return summary;
-  summary.has_ip = true;
-  summary.src = ip.src;
-  summary.dst = ip.dst;
-  summary.protocol = ip.protocol;
-  if ((ip.protocol == kIpProtoTcp || ip.protocol == kIpProtoUdp) &&
-      (!ip.is_fragment || ip.fragment_offset == 0)) {
-    ByteReader reader(ip.payload);
-    const std::uint16_t src_port = reader.Be16();
-    const std::uint16_t dst_port = reader.Be16();
-    if (reader.ok()) {
-      summary.has_ports = true;
-      summary.src_port = src_port;
-      summary.dst_port = dst_port;
-    }
-  }
-  return summary;
-}
-
-Timeval WallClock() {
-  struct timeval tv {};
-  ::gettimeofday(&tv, nullptr);
-  return Timeval{tv.tv_sec, static_cast<std::int32_t>(tv.tv_usec)};
-}
-
-}  // namespace
 
 PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, OutputFs& fs,
                                  const FilenameTemplate& name_template, ReportWriter* report,
@@ -138,11 +34,13 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
       demux_(config.reassembly, table_, fanout_, &writer_, anomalies_),
       defrag_limits_{config.ip.max_fragment_datagrams, config.ip.max_fragment_bytes,
                      config.ip.fragment_timeout_sec},
-      defrag_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
+      decoder_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
       scanners_(scanners) {
+  consumers_.Add(writer_);
   if (config.findx) {
     findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
     fanout_.Add(findx_.get());
+    consumers_.Add(*findx_);
   }
   if (scanners != nullptr && scanners->stream_sink() != nullptr) {
     fanout_.Add(scanners->stream_sink());
@@ -153,7 +51,9 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
     flow_pcaps_ = std::make_unique<FlowPcapWriter>(config.output.outdir, name_template, fs,
                                                    DeriveSeed(seed, SeedUse::kFlowPcaps),
                                                    anomalies_, config.reassembly.max_flows);
+    consumers_.Add(*flow_pcaps_);
   }
+  if (scanners != nullptr) consumers_.Add(*scanners);
   if (config.alerts.enabled()) {
     alerts_ = std::make_unique<FlowAlerts>(config.alerts);
     fanout_.Add(alerts_.get());
@@ -167,95 +67,74 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
 PacketProcessor::~PacketProcessor() = default;
 
 bool PacketProcessor::HandlePacket(int link_type, const RawPacket& packet, bool finish_only) {
-  LinkLayer link;
-  if (!DecodeLink(link_type, packet.data, link, anomalies_)) return false;
+  FrameHeaders* headers = nullptr;
+  if (packet.view_epoch != 0) {
+    for (AheadFrame& ahead : ahead_) {
+      if (ahead.view_epoch == packet.view_epoch && ahead.frame.data() == packet.data.data() &&
+          ahead.frame.size() == packet.data.size() && ahead.link_type == link_type) {
+        ahead.view_epoch = 0;  // used once
+        headers = &ahead.headers;
+        break;
+      }
+    }
+  }
+  if (headers == nullptr) {
+    frame_decoder_.Decode(link_type, packet.data, &current_);
+    headers = &current_;
+  }
+  headers->link_anomalies.MoveTo(anomalies_);
+  if (headers->depth == FrameHeaders::Depth::kNone) return false;
   std::int64_t sec = 0;  // capture times are untrusted: -S tdelta saturates
   if (__builtin_add_overflow(packet.ts.sec, config_.output.tdelta, &sec)) {
     sec = config_.output.tdelta > 0 ? INT64_MAX : INT64_MIN;
   }
   const Timeval ts{sec, packet.ts.usec};
   if (scanners_ != nullptr) {
-    if (scanners_->wants_packets())
-      scanners_->OnPacket(Summarize(ts, packet.wire_len, link_type, link));
+    if (scanners_->wants_packets()) {
+      scanners_->OnPacket(Summarize(ts, packet.wire_len, link_type, *headers));
+    }
     if (!scanners_->tcpdemux()) return false;
   }
-  defrag_.Expire(ts);
-  Bytes network = link.network;
-  std::uint16_t ethertype = link.ethertype;
-  // Each pass peels one IP layer: defragment it, and either hand its TCP segment on or step
-  // into the tunnel it carries. Flows are named by the innermost IP/TCP headers.
-  for (std::size_t depth = 0;; ++depth) {
-    if (depth == kMaxIpLayers) {
-      anomalies_.Count(Anomaly::kTooManyVlanTags);
-      return false;
-    }
-    IpLayer ip;
-    if (!DecodeIp(network, ethertype, ip, anomalies_)) return false;
-    if (ip.is_fragment) {
-      anomalies_.Count(Anomaly::kIpFragment);
-      const bool tcp = ip.protocol == kIpProtoTcp;
-      IpLayer whole;
-      if (!defrag_.Add(ip, ts, &whole)) return tcp;  // held until its datagram is complete
-      // The defragmenter's buffer lives only until its next call, and an inner layer may be
-      // fragmented too: keep this layer's datagram in a buffer of its own.
-      std::vector<std::uint8_t>& copy = datagrams_[depth];
-      copy.assign(whole.payload.begin(), whole.payload.end());
-      ip = whole;
-      ip.payload = Bytes(copy.data(), copy.size());
-    }
-    TunnelInner inner;
-    switch (Decapsulate(ip, &inner, anomalies_)) {
-      case TunnelStatus::kFailed: return false;
-      case TunnelStatus::kInner:
-        if (inner.is_ethernet) {
-          // The innermost Ethernet header names the flow (its MACs and VLAN), like its IP/TCP.
-          if (!DecodeLink(kDltEn10mb, inner.frame, link, anomalies_)) return false;
-          network = link.network;
-          ethertype = link.ethertype;
-        } else {
-          network = inner.frame;
-          ethertype = inner.ethertype;
-        }
-        continue;
-      case TunnelStatus::kNotTunnel: break;
-    }
-    if (ip.protocol != kIpProtoTcp) {
-      anomalies_.Count(Anomaly::kNotTcp);
-      return false;
-    }
-    TcpLayer tcp;
-    if (!DecodeTcp(ip.payload, tcp, anomalies_)) return false;
-    const FlowKey key{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
-    if (config_.shard.count > 1 && ShardOf(key, config_.shard.count) != config_.shard.index) {
-      anomalies_.Count(Anomaly::kOtherShard);
-      return true;  // another run's connection: not "unprocessed" for -w either
-    }
-    PacketMeta meta;
-    meta.ts = ts;
-    meta.wire_len = packet.wire_len;
-    meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
-    meta.link_type = link_type;
-    meta.frame = packet.data;
-    if (flow_pcaps_) {
-      // -K: instead of reassembling, every TCP packet goes to its direction's pcap as captured.
-      NameFields fields;
-      fields.key = key;
-      fields.has_macs = link.has_macs;
-      fields.src_mac = link.src_mac;
-      fields.dst_mac = link.dst_mac;
-      fields.first_seen_sec = ts.sec;
-      const SegmentInfo segment{ts,      link_type, packet.data, packet.wire_len,
-                                tcp.seq, tcp.flags, tcp.payload};
-      flow_pcaps_->OnPacket(fields.key, fields, segment);
-      return true;
-    }
-    demux_.Process(meta, link, ip, tcp, finish_only);
-    demux_.ExpireIdle(meta.ts);
+  decoder_.Expire(ts);
+  switch (decoder_.Segment(*headers, ts)) {
+    case PacketDecoder::Result::kNotSegment: return false;
+    case PacketDecoder::Result::kHeldTcp: return true;  // held until its datagram is complete
+    case PacketDecoder::Result::kSegment: break;
+  }
+  // Flows are named by the innermost link, IP and TCP headers.
+  const LinkLayer& link = decoder_.link();
+  const IpLayer& ip = decoder_.ip();
+  const TcpLayer& tcp = decoder_.tcp();
+  const FlowKey key{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan};
+  if (config_.shard.count > 1 && ShardOf(key, config_.shard.count) != config_.shard.index) {
+    anomalies_.Count(Anomaly::kOtherShard);
+    return true;  // another run's connection: not "unprocessed" for -w either
+  }
+  PacketMeta meta;
+  meta.ts = ts;
+  meta.wire_len = packet.wire_len;
+  meta.cap_len = static_cast<std::uint32_t>(packet.data.size());
+  meta.link_type = link_type;
+  meta.frame = packet.data;
+  if (flow_pcaps_) {
+    // -K: instead of reassembling, every TCP packet goes to its direction's pcap as captured.
+    NameFields fields;
+    fields.key = key;
+    fields.has_macs = link.has_macs;
+    fields.src_mac = link.src_mac;
+    fields.dst_mac = link.dst_mac;
+    fields.first_seen_sec = ts.sec;
+    const SegmentInfo segment{ts,      link_type, packet.data, packet.wire_len,
+                              tcp.seq, tcp.flags, tcp.payload};
+    flow_pcaps_->OnPacket(fields.key, fields, segment);
     return true;
   }
+  demux_.Process(meta, link, ip, tcp, finish_only);
+  demux_.ExpireIdle(meta.ts);
+  return true;
 }
 
-void PacketProcessor::LookAhead(int link_type, Bytes frame) {
+void PacketProcessor::LookAhead(int link_type, Bytes frame, std::uint64_t view_epoch) {
   // Three stages, one packet apart: the slot, then its flow, then the flow's file state.
   if (ahead_hash_[0]) {
     if (const Flow* flow = table_.PeekFlow(*ahead_hash_[0])) writer_.Prefetch(*flow);
@@ -263,18 +142,26 @@ void PacketProcessor::LookAhead(int link_type, Bytes frame) {
   if (ahead_hash_[1]) table_.PrefetchFlow(*ahead_hash_[1]);
   ahead_hash_[0] = ahead_hash_[1];
   ahead_hash_[1].reset();
-  LinkLayer link;
-  IpLayer ip;
-  TcpLayer tcp;
-  if (frame.empty() || !DecodeLink(link_type, frame, link, lookahead_anomalies_) ||
-      !DecodeIp(link.network, link.ethertype, ip, lookahead_anomalies_) || ip.is_fragment ||
-      ip.protocol != kIpProtoTcp || !DecodeTcp(ip.payload, tcp, lookahead_anomalies_)) {
-    return;
-  }
+  AheadFrame& ahead = ahead_[ahead_next_];
+  ahead_next_ = (ahead_next_ + 1) % ahead_.size();
+  ahead.view_epoch = 0;
+  if (frame.empty()) return;
+  frame_decoder_.Decode(link_type, frame, &ahead.headers);
+  ahead.frame = frame;
+  ahead.link_type = link_type;
+  ahead.view_epoch = view_epoch;
+  if (ahead.headers.depth != FrameHeaders::Depth::kTcp) return;
+  const FrameHeaders& h = ahead.headers;
   const std::uint64_t hash =
-      table_.HashOf(FlowKey{ip.src, ip.dst, tcp.src_port, tcp.dst_port, link.vlan});
+      table_.HashOf(FlowKey{h.ip.src, h.ip.dst, h.tcp.src_port, h.tcp.dst_port, h.link.vlan});
   table_.PrefetchSlot(hash);
   ahead_hash_[1] = hash;
+}
+
+void PacketProcessor::ForgetLookAhead() {
+  for (AheadFrame& ahead : ahead_) ahead.view_epoch = 0;
+  ahead_hash_[0].reset();
+  ahead_hash_[1].reset();
 }
 
 void PacketProcessor::Finish(ReportTotals* totals) {
@@ -282,284 +169,18 @@ void PacketProcessor::Finish(ReportTotals* totals) {
   totals->max_open_flows = table_.peak_size();
   demux_.CloseAll();
   if (scanners_ != nullptr) {
-    if (!scanners_->Finish(&scanner_error_)) scanner_failed_ = true;
+    std::string error;
+    if (!scanners_->Finish(&error)) consumers_.NoteRunEndFailure(error);
     anomalies_.Add(scanners_->anomalies());
   }
   if (alerts_) alerts_->Finish();
   if (flow_pcaps_) flow_pcaps_->Finish();
   // Everything queued reaches the disk before the report's last entries and totals.
-  if (!fs_.Flush()) fs_failed_ = true;
+  if (!fs_.Flush()) consumers_.NoteRunEndFailure(fs_.error());
   if (report_sink_) report_sink_->WriteReady(/*all=*/true);
   totals->total_flows = table_.total_created();
   totals->total_packets = demux_.total_packets();
   totals->anomalies = &anomalies_;
-}
-
-bool PacketProcessor::failed() const {
-  return writer_.failed() || (findx_ && findx_->failed()) ||
-         (flow_pcaps_ && flow_pcaps_->failed()) || (scanners_ && scanners_->failed()) ||
-         scanner_failed_ || fs_failed_;
-}
-
-const std::string& PacketProcessor::error() const {
-  if (writer_.failed()) return writer_.error();
-  if (findx_ && findx_->failed()) return findx_->error();
-  if (flow_pcaps_ && flow_pcaps_->failed()) return flow_pcaps_->error();
-  if (scanners_ && scanners_->failed()) return scanners_->error();
-  if (scanner_failed_) return scanner_error_;
-  return fs_.error();
-}
-
-namespace {
-
-// Where a run stands while its inputs are read: the exit status so far and, when it was cut
-// short, why (for report.xml's <termination>).
-struct RunOutcome {
-  int status = 0;
-  std::string termination;
-
-  // An error that ends the run: printed, recorded, exit status 1.
-  void Fail(std::ostream& err, const std::string& message) {
-    err << "tcpflow: " << message << "\n";
-    if (termination.empty()) termination = message;
-    status = 1;
-  }
-};
-
-// What one input's read loop needs besides the source.
-struct ReadContext {
-  PacketProcessor& pipeline;
-  PcapFileWriter* unprocessed;  // -w, or null
-  ConsoleWriter* console;       // -c/-C, or null
-  bool show_progress;           // stderr is a terminal and -q was not given
-  std::ostream& err;
-  const volatile std::sig_atomic_t* stop;
-};
-
-// Reads every packet of `source` into the pipeline. Returns false when the run must stop (a
-// signal, a read or write error, a closed console pipe); `outcome` says why.
-bool ReadInput(PcapSource& source, bool finish_only, ReadContext& context, RunOutcome& outcome) {
-  std::optional<ProgressMeter> progress;
-  if (context.show_progress && source.FileProgress()) progress.emplace(context.err);
-  const auto started = std::chrono::steady_clock::now();
-  std::uint64_t packets = 0;
-  const auto draw_progress = [&] {
-    const auto position = source.FileProgress();
-    if (!position) return;
-    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-    progress->Update(ProgressSample{elapsed.count(), position->bytes_read, position->total_bytes,
-                                    packets, context.pipeline.open_flows()});
-  };
-  RawPacket packet;
-  bool keep_going = true;
-  for (;;) {
-    if (*context.stop != 0) {
-      outcome.termination = "interrupted by signal " + std::to_string(*context.stop);
-      keep_going = false;
-      break;
-    }
-    const PcapSource::Status s = source.Next(&packet);
-    if (s == PcapSource::Status::kTimeout) continue;
-    if (s == PcapSource::Status::kEnd) break;
-    if (s == PcapSource::Status::kError && *context.stop != 0) continue;  // a read cut short
-    if (s == PcapSource::Status::kError) {
-      if (progress) progress->Clear();
-      outcome.Fail(context.err, source.error());
-      keep_going = false;
-      break;
-    }
-    ++packets;
-    if (progress && packets % 4096 == 0) draw_progress();
-    // While this packet is handled, the third one after it (when already read) has its slot
-    // loaded, the second its flow and the next one its file state.
-    context.pipeline.LookAhead(source.link_type(), source.Ahead(2));
-    const bool tcp = context.pipeline.HandlePacket(packet.link_type, packet, finish_only);
-    if (!tcp && context.unprocessed != nullptr &&
-        !context.unprocessed->WriteIfLinkType(packet.link_type, packet.ts, packet.wire_len,
-                                              packet.data)) {
-      if (progress) progress->Clear();
-      outcome.Fail(context.err, context.unprocessed->error());
-      keep_going = false;
-      break;
-    }
-    if (context.pipeline.failed()) {
-      keep_going = false;  // reported once, after the flows are closed
-      break;
-    }
-    if (context.console != nullptr && context.console->failed()) {
-      // A closed pipe (tcpflow -c ... | head) ends the run quietly; other errors are errors.
-      if (!context.console->broken_pipe()) outcome.Fail(context.err, context.console->error());
-      keep_going = false;
-      break;
-    }
-  }
-  if (progress) progress->Clear();
-  return keep_going;
-}
-
-// Opens report.xml and writes its header; false (with a message printed) when it cannot be
-// created.
-bool StartReport(const Config& config, const std::string& path,
-                 const std::vector<std::string>& input_names, std::ofstream& stream,
-                 std::unique_ptr<ReportWriter>& report, std::ostream& err) {
-  stream.open(path, std::ios::binary | std::ios::trunc);
-  if (!stream) {
-    err << "tcpflow: cannot create " << path << ": " << std::strerror(errno) << "\n";
-    return false;
-  }
-  err << "reportfilename: " << path << "\n";
-  report = std::make_unique<ReportWriter>(stream);
-  ReportHeader header;
-  header.program_version = PACKAGE_VERSION;
-  header.command_line = config.command_line;
-  header.input_files = input_names;
-  header.tdelta = config.output.tdelta;
-  header.start_time = WallClock();
-  report->WriteHeader(header);
-  return true;
-}
-
-}  // namespace
-
-int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
-                const volatile std::sig_atomic_t* stop) {
-  std::string error;
-  auto name_template = FilenameTemplate::Parse(config.output.filename_template, &error);
-  if (!name_template) {
-    err << "tcpflow: " << error << "\n";
-    return 1;
-  }
-  if (!CheckAlertFd(config.alerts.alert_fd, "tcp_alert_fd", &error)) {
-    err << "tcpflow: " << error << "\n";
-    return 1;
-  }
-
-  std::vector<InputSpec> inputs;
-  for (const auto& f : config.input.read_files) inputs.push_back({f, false});
-  for (const auto& f : config.input.finish_files) inputs.push_back({f, true});
-  if (inputs.empty() || !config.input.interface.empty()) inputs.insert(inputs.begin(), {"", false});
-  std::vector<std::string> input_names;
-  for (const auto& in : inputs) {
-    input_names.push_back(in.path.empty() ? "interface:" + config.input.interface : in.path);
-  }
-
-  ScannerRunInfo run_info{input_names, PACKAGE_VERSION, WallClock().sec};
-  const std::uint64_t seed = RunSeed(config);
-  std::unique_ptr<ScannerSet> scanners = ScannerSet::Create(config, seed, fs, run_info, &error);
-  if (!scanners) {
-    err << "tcpflow: " << error << "\n";
-    return 1;
-  }
-  struct stat outdir_stat {};
-  const bool outdir_existed = ::stat(config.output.outdir.c_str(), &outdir_stat) == 0;
-  if (!PrepareOutdir(config.output.outdir, fs, &error)) {
-    err << "tcpflow: " << error << "\n";
-    return 1;
-  }
-
-  std::ofstream report_stream;
-  std::unique_ptr<ReportWriter> report;
-  const std::string report_path = ReportPath(config);
-  if (config.report.enabled &&
-      !StartReport(config, report_path, input_names, report_stream, report, err)) {
-    return 1;
-  }
-  if (config.report.enabled) fs.NoteTaken(report_path);
-
-  std::unique_ptr<ConsoleWriter> console;
-  if (config.console.enabled) {
-    console =
-        ConsoleWriter::Create(config.console, *name_template, config.reassembly.max_bytes_per_flow,
-                              config.semlock_name, stdout, &error);
-    if (!console) {
-      err << "tcpflow: " << error << "\n";
-      return 1;
-    }
-  }
-  PacketProcessor pipeline(config, seed, fs, *name_template, report.get(), console.get(),
-                           scanners.get());
-  bool privileges_dropped = false;
-  std::unique_ptr<PcapFileWriter> unprocessed;  // -w
-  RunOutcome outcome;
-  ReadContext context{
-      pipeline, nullptr, console.get(), !config.quiet && ::isatty(STDERR_FILENO) == 1, err, stop};
-  for (const auto& input : inputs) {
-    std::unique_ptr<PcapSource> source = input.path.empty()
-                                             ? PcapSource::OpenLive(config.input, &error)
-                                             : PcapSource::OpenFile(input.path, &error);
-    if (source == nullptr) {
-      outcome.Fail(err, error);
-      break;
-    }
-    if (!IsSupportedLinkType(source->link_type())) {
-      outcome.Fail(err, "unknown datalink type " + std::to_string(source->link_type()) + " in " +
-                            source->name());
-      break;
-    }
-    if (!source->SetFilter(config.input.bpf_expression, &error)) {
-      outcome.Fail(err, error);
-      break;
-    }
-    if (!config.write_unprocessed_path.empty() && !unprocessed) {
-      // -w: a classic pcap of the first input's link type; packets of others are counted.
-      unprocessed =
-          PcapFileWriter::Create(fs, config.write_unprocessed_path, source->link_type(), &error);
-      if (!unprocessed) {
-        outcome.Fail(err, "cannot create " + config.write_unprocessed_path + " (-w): " + error);
-        break;
-      }
-      context.unprocessed = unprocessed.get();
-    }
-    if (!config.drop_to_user.empty() && !privileges_dropped) {
-      // After the first source is open (live capture needs root), before any flow file.
-      if (!GiveUpPrivileges(config, report ? report_path : std::string(), !outdir_existed,
-                            &error)) {
-        outcome.Fail(err, error);
-        break;
-      }
-      privileges_dropped = true;
-      if (config.debug_level >= 1) {
-        err << "tcpflow: dropped privileges to " << config.drop_to_user << "\n";
-      }
-    }
-    if (input.path.empty()) err << "tcpflow: listening on " << source->name() << "\n";
-    if (!ReadInput(*source, input.finish_only, context, outcome)) break;
-  }
-
-  if (unprocessed) {
-    if (!unprocessed->Close()) outcome.Fail(err, unprocessed->error());
-    if (unprocessed->skipped_other_link_type() > 0) {
-      err << "tcpflow: " << unprocessed->skipped_other_link_type()
-          << " packets of other link types could not be written to "
-          << config.write_unprocessed_path << "\n";
-    }
-  }
-  ReportTotals totals;
-  totals.open_fds_at_end = fs.open_descriptors();
-  pipeline.Finish(&totals);
-  if (const FlowAlerts* alerts = pipeline.alerts()) {
-    if (alerts->alert_failed()) err << "tcpflow: warning: " << alerts->alert_error() << "\n";
-    const CommandStats commands = alerts->command_stats();
-    if (commands.failed > 0) {
-      err << "tcpflow: warning: tcp_cmd failed for " << commands.failed << " of "
-          << commands.succeeded + commands.failed
-          << " flow files (first: " << alerts->command_failure() << ")\n";
-    }
-  }
-  for (const std::string& warning : scanners->Warnings()) {
-    err << "tcpflow: warning: " << warning << "\n";
-  }
-  if (pipeline.failed()) outcome.Fail(err, pipeline.error());
-  if (report) {
-    totals.termination = outcome.termination;
-    report->WriteFooter(totals);
-    report_stream.flush();
-    if (!report->ok() || !report_stream) {
-      err << "tcpflow: write error on " << report_path << "\n";
-      outcome.status = 1;
-    }
-  }
-  return outcome.status;
 }
 
 }  // namespace tcpflow

@@ -1,23 +1,21 @@
-// pipeline.h: wiring and ownership for one run: sources → decoders → demux → sinks → report.
+// pipeline.h: the per-packet path and its wiring: decoders → demux → sinks → report.
 //
 // Design note: PacketProcessor::HandlePacket() is the per-packet path (decode link, IP, TCP;
 // hand to the demux); it needs no libpcap and no disk, so tests and the fuzz harness drive it
-// with an in-memory OutputFs. RunPipeline() opens each input in turn, stops in order on a
-// signal or a write error, and always finishes report.xml; it returns the exit status (only
-// main() exits).
+// with an in-memory OutputFs. The run around it (inputs, output folder, report.xml, privileges,
+// the read loop) is the run module's (run.h).
 #ifndef TCPFLOW_PIPELINE_H
 #define TCPFLOW_PIPELINE_H
 
 #include <array>
-#include <csignal>
 #include <memory>
 #include <optional>
-#include <ostream>
 #include <vector>
 
 #include "anomaly.h"
 #include "config.h"
 #include "console_writer.h"
+#include "consumer_registry.h"
 #include "dfxml_writer.h"
 #include "filename_template.h"
 #include "findx_writer.h"
@@ -25,8 +23,8 @@
 #include "flow_pcap_writer.h"
 #include "flow_table.h"
 #include "flow_writer.h"
-#include "ip_defrag.h"
 #include "output_dir.h"
+#include "packet_decoder.h"
 #include "pcap_source.h"
 #include "reassembler.h"
 #include "report_sink.h"
@@ -35,9 +33,6 @@
 #include "tcp_demux.h"
 
 namespace tcpflow {
-
-// How many IP layers (tunnels within tunnels) one packet may have.
-inline constexpr std::size_t kMaxIpLayers = 8;
 
 class PacketProcessor {
  public:
@@ -53,14 +48,22 @@ class PacketProcessor {
 
   // One captured frame of the given link type. finish_only: from a -R file. Returns true when
   // the packet belongs to TCP (a segment handed to the demux, or a TCP fragment held for
-  // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps.
+  // reassembly); false for everything else (not IP, not TCP, malformed), which -w keeps. A frame
+  // given to LookAhead before (the same bytes at the same place, with the same non-zero
+  // packet.view_epoch) is not decoded again.
   bool HandlePacket(int link_type, const RawPacket& packet, bool finish_only);
-  // A hint about the frame (of link type `link_type`) that comes three packets after the one
-  // about to be handled, so that memory is loaded before it is needed: starts loading that
-  // packet's flow-table slot, the flow of the packet given in the call before, and the file
-  // state of the flow of the one given two calls before. Changes nothing that HandlePacket sees;
-  // an empty frame (none known yet) only breaks the chain.
-  void LookAhead(int link_type, Bytes frame);
+  // A frame (of link type `link_type`) that comes a few packets after the one about to be
+  // handled, so that memory is loaded before it is needed: decodes its headers (kept for
+  // HandlePacket when `view_epoch`, the source's RawPacket::view_epoch for it, is not 0) and
+  // starts loading that packet's flow-table slot, the flow of the frame given in the call
+  // before, and the file state of the flow of the one given two calls before. Changes nothing
+  // that HandlePacket sees and counts nothing; an empty frame (none known yet) only breaks the
+  // chain. The last kLookAheadFrames frames are kept.
+  void LookAhead(int link_type, Bytes frame, std::uint64_t view_epoch);
+  // Drops what LookAhead kept: call it before the first packet of another input, whose view
+  // epochs start again.
+  void ForgetLookAhead();
+  static constexpr std::size_t kLookAheadFrames = 4;
   // Closes every flow, ends the scanners, waits for the tcp_cmd commands and fills in the run
   // totals.
   void Finish(ReportTotals* totals);
@@ -69,9 +72,9 @@ class PacketProcessor {
 
   const FlowFileWriter& writer() const { return writer_; }
   // A flow file, index, per-flow pcap or scanner output could not be written; error() says
-  // which and why.
-  bool failed() const;
-  const std::string& error() const;
+  // which and why (the first consumer in wiring order that failed).
+  bool failed() const { return consumers_.failed(); }
+  const std::string& error() const { return consumers_.error(); }
   const AnomalyCounters& anomalies() const { return anomalies_; }
   // Null when neither tcp_alert_fd nor tcp_cmd is set.
   const FlowAlerts* alerts() const { return alerts_.get(); }
@@ -79,14 +82,24 @@ class PacketProcessor {
  private:
   const Config& config_;
   OutputFs& fs_;
-  bool fs_failed_ = false;  // the file system's final Flush() failed (fs_.error() says why)
   AnomalyCounters anomalies_;
-  AnomalyCounters lookahead_anomalies_;  // counted while looking ahead, never reported
+  // A frame looked ahead at, decoded.
+  struct AheadFrame {
+    Bytes frame;
+    int link_type = 0;
+    std::uint64_t view_epoch = 0;  // 0: not to be used by HandlePacket (none, or used already)
+    FrameHeaders headers;
+  };
+  std::array<AheadFrame, kLookAheadFrames> ahead_;
+  std::size_t ahead_next_ = 0;  // the entry the next LookAhead fills
+  FrameHeaders current_;        // a handled frame that was not looked ahead at
+  FrameDecoder frame_decoder_;
   // The flow hashes of the last two frames looked ahead at, the older first.
   std::optional<std::uint64_t> ahead_hash_[2];
   ReassemblyLimits limits_;
   ReassemblyBudget budget_;
   FlowTable table_;
+  ConsumerRegistry consumers_;  // the consumers that write output, for failed() and error()
   FlowFileWriter writer_;
   SinkFanout fanout_;                           // writer_ first, as its file stage
   std::unique_ptr<FindxWriter> findx_;          // -I
@@ -95,18 +108,9 @@ class PacketProcessor {
   std::unique_ptr<ReportSink> report_sink_;
   TcpDemux demux_;
   DefragLimits defrag_limits_;
-  IpDefragmenter defrag_;
+  PacketDecoder decoder_;
   ScannerSet* scanners_;
-  bool scanner_failed_ = false;  // a scanner's OnRunEnd failed (scanner_error_ says why)
-  std::string scanner_error_;
-  // Reassembled datagrams, one buffer per nesting level (see HandlePacket).
-  std::array<std::vector<std::uint8_t>, kMaxIpLayers> datagrams_;
 };
-
-// Returns the exit status: 0 when every input was read and every byte written, 1 otherwise.
-// `stop` is polled between packets; non-zero asks for an orderly stop (its value is the signal).
-int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
-                const volatile std::sig_atomic_t* stop);
 
 }  // namespace tcpflow
 

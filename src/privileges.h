@@ -1,12 +1,12 @@
 // privileges.h: -U USER and -z DIR: give up root for good once the capture is open.
 //
-// Design note: the pipeline opens the first capture source (live capture needs root), creates
-// the output directory and report.xml, hands them to the user with ChownForUser, and then calls
-// DropPrivileges. Everything that needs the system's user and group databases happens before the
-// chroot, which would hide them. After a chroot every path is resolved inside DIR and the
-// working directory is DIR itself, so relative paths keep their meaning only for a run started
-// in DIR; anything run later (tcp_cmd's /bin/sh) must exist inside DIR. Neither function prints
-// anything; errors are one line without a prefix.
+// Design note: the run module (run.cpp) creates the output directory and report.xml, opens the
+// first capture source (live capture needs root), hands them to the user with ChownForUser (by
+// path), and then calls DropPrivileges. Everything that needs the system's user and group databases
+// happens before the chroot, which would hide them. After a chroot every path is resolved inside
+// DIR and the working directory is DIR itself, so relative paths keep their meaning only for a run
+// started in DIR; anything run later (tcp_cmd's /bin/sh) must exist inside DIR. Neither function
+// prints anything; errors are one line without a prefix.
 #ifndef TCPFLOW_PRIVILEGES_H
 #define TCPFLOW_PRIVILEGES_H
 

@@ -2,11 +2,10 @@
 //
 // Design note: it comes last in the fan-out, after the scanners, so a closing flow already has
 // its scanner results; its file name, logical size and close ticket come with the close event
-// (StoredFile). It owns no file: the
-// ReportWriter streams into an std::ostream owned by the pipeline. When the file system
-// finishes closes in the background, an entry waits (in close order) until its flow file's
-// close is done, so the report vouches only for files that reached the disk: a flow whose
-// writes failed is marked <incomplete>.
+// (StoredFile). It owns no file: the ReportWriter streams into an std::ostream owned by the run
+// (run.cpp; the OutputFs made it). When the file system finishes closes in the background, an
+// entry waits (in close order) until its flow file's close is done, so the report vouches only
+// for files that reached the disk: a flow whose writes failed is marked <incomplete>.
 #ifndef TCPFLOW_REPORT_SINK_H
 #define TCPFLOW_REPORT_SINK_H
 

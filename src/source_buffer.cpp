@@ -12,6 +12,7 @@ bool SourceBuffer::Ensure(std::size_t n) {
   interrupted_ = false;
   if (end_ - begin_ >= n) return true;
   if (ended_ || failed_) return false;
+  ++moves_;
   std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(begin_),
             buffer_.begin() + static_cast<std::ptrdiff_t>(end_), buffer_.begin());
   end_ -= begin_;
@@ -49,6 +50,7 @@ std::vector<std::uint8_t> SourceBuffer::TakeUnread() {
                                    buffer_.begin() + static_cast<std::ptrdiff_t>(end_));
   offset_ += end_ - begin_;
   begin_ = end_ = 0;
+  ++moves_;
   return unread;
 }
 

@@ -34,12 +34,15 @@ class SourceBuffer {
     begin_ += n;
     offset_ += n;
   }
-  // n bytes from `from` bytes past the read position, valid until the next Ensure or Discard;
-  // from + n must not exceed available().
+  // n bytes from `from` bytes past the read position, valid until the next Ensure or Discard
+  // that reads (moves() changes); from + n must not exceed available().
   Bytes Peek(std::size_t from, std::size_t n) const {
     return Bytes(buffer_).subspan(begin_ + from, n);
   }
   std::size_t available() const { return end_ - begin_; }
+  // How many times the buffered bytes were moved or replaced: Peek's views stay valid, and the
+  // bytes under them unchanged, while this number does not change.
+  std::uint64_t moves() const { return moves_; }
   // The stream offset of the read position.
   std::uint64_t offset() const { return offset_; }
   bool ended() const { return ended_; }
@@ -59,6 +62,7 @@ class SourceBuffer {
   bool ended_ = false;
   bool failed_ = false;
   bool interrupted_ = false;  // the last Ensure, only
+  std::uint64_t moves_ = 0;
 };
 
 }  // namespace tcpflow

@@ -8,7 +8,6 @@ namespace tcpflow {
 namespace {
 
 constexpr std::uint8_t kIpProtoIpv4 = 4;
-constexpr std::uint8_t kIpProtoUdp = 17;
 constexpr std::uint8_t kIpProtoIpv6 = 41;
 constexpr std::uint8_t kIpProtoGre = 47;
 

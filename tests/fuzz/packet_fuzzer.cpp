@@ -61,8 +61,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     std::int64_t sec = 1600000000;
     for (std::size_t i = 0; i < frames.size(); ++i) {
-      processor.LookAhead(link_type, i + 2 < frames.size() ? frames[i + 2] : Bytes());
+      // The frames never move: one view epoch for all.
+      processor.LookAhead(link_type, i + 2 < frames.size() ? frames[i + 2] : Bytes(), 1);
       RawPacket packet;
+      packet.view_epoch = 1;
       packet.ts = Timeval{sec, 0};
       sec += 7;
       packet.data = frames[i];

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <random>
@@ -301,15 +302,19 @@ TEST(AsyncOutputFsNameTest, FolderWithEarlierFilesIsAsked) {
   EXPECT_EQ(ReadFile(dir / "old/f2"), "new");
 }
 
-// report.xml is written beside the flow files but not through the fs: noting it keeps the
-// folder counted as fresh, and the noted name itself is still taken.
-TEST(AsyncOutputFsNameTest, NotedNameIsTakenInFreshFolder) {
+// report.xml is written beside the flow files as a stream, on the packet thread: the folder
+// still counts as fresh, and the stream's name itself is taken.
+TEST(AsyncOutputFsNameTest, StreamNameIsTakenInFreshFolder) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());
   ASSERT_TRUE(std::filesystem::create_directory(dir / "out"));
-  WriteDisk(dir / "out/report.xml", "<dfxml/>");
   AsyncOutputFs fs(4, 2);
-  fs.NoteTaken(dir / "out/report.xml");
+  {
+    std::unique_ptr<std::streambuf> report = fs.CreateStream(dir / "out/report.xml");
+    ASSERT_NE(report, nullptr) << fs.error();
+    std::ostream out(report.get());
+    out << "<dfxml/>";
+  }
   FileId id = 0;
   EXPECT_EQ(fs.CreateExclusive(dir / "out/report.xml", &id), Status::kExists);
   ASSERT_EQ(fs.CreateExclusive(dir / "out/f1", &id), Status::kCreated) << fs.error();
@@ -318,6 +323,27 @@ TEST(AsyncOutputFsNameTest, NotedNameIsTakenInFreshFolder) {
   ASSERT_TRUE(fs.Flush()) << fs.error();
   EXPECT_EQ(ReadFile(dir / "out/report.xml"), "<dfxml/>");
   EXPECT_EQ(ReadFile(dir / "out/f1"), "flow");
+}
+
+// The run's questions about the output folder are answered at once, on the packet thread, and a
+// file whose create is still held counts as there.
+TEST(AsyncOutputFsNameTest, StatSeesOwnQueuedFileAndStreamErrorsComeAtOnce) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  AsyncOutputFs fs(4, 2);
+  FileId id = 0;
+  ASSERT_EQ(fs.CreateExclusive(dir / "out/f", &id), Status::kCreated) << fs.error();
+  EXPECT_EQ(fs.Stat(dir / "out/f"), OutputFs::PathKind::kOther);
+  EXPECT_EQ(fs.Stat(dir / "out"), OutputFs::PathKind::kDirectory);
+  EXPECT_EQ(fs.Stat(dir / "none"), OutputFs::PathKind::kNone);
+  EXPECT_TRUE(fs.CheckWritable(dir / "out")) << fs.error();
+  EXPECT_FALSE(fs.CheckWritable(dir / "none"));
+  EXPECT_EQ(fs.error(),
+            "cannot write to output directory " + dir / "none" + ": No such file or directory");
+  EXPECT_EQ(fs.CreateStream(dir / "none/report.xml"), nullptr);
+  EXPECT_EQ(fs.error(), "cannot create " + dir / "none/report.xml" + ": No such file or directory");
+  ASSERT_TRUE(fs.Close(id, nullptr));
+  ASSERT_TRUE(fs.Flush()) << fs.error();
 }
 
 TEST(AsyncOutputFsNameTest, ForeignFileInFreshFolderIsNeverClobbered) {

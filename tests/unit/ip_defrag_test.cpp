@@ -94,7 +94,7 @@ class IpDefragTest : public ::testing::Test {
       const auto [offset, len] = pieces[i];
       const bool more = offset + len < bytes.size();
       IpLayer whole;
-      const bool done = defrag_.Add(Piece(o, bytes, offset, len, more), now_, &whole);
+      const bool done = defrag_.Add(Piece(o, bytes, offset, len, more), now_, &whole, &storage_);
       if (done) {
         EXPECT_EQ(i + 1, pieces.size()) << "completed early";
         last_whole_ = whole;
@@ -106,13 +106,14 @@ class IpDefragTest : public ::testing::Test {
 
   bool Add(const IpLayer& f, IpLayer* whole = nullptr) {
     IpLayer scratch;
-    return defrag_.Add(f, now_, whole != nullptr ? whole : &scratch);
+    return defrag_.Add(f, now_, whole != nullptr ? whole : &scratch, &storage_);
   }
 
   std::uint64_t Count(Anomaly a) const { return anomalies_.Get(a); }
 
   DefragLimits limits_;
   AnomalyCounters anomalies_;
+  std::vector<std::uint8_t> storage_;  // where completed datagrams go
   IpDefragmenter defrag_{limits_, anomalies_, 1};
   Timeval now_{1000, 0};
   IpLayer last_whole_;
@@ -150,8 +151,8 @@ TEST_F(IpDefragTest, HeldFragmentsAreCountedAndWholeIsUntouched) {
   const Buffer bytes = Data(100);
   IpLayer whole;
   whole.fragment_id = 77;
-  EXPECT_FALSE(defrag_.Add(Piece(o, bytes, 0, 48, true), now_, &whole));
-  EXPECT_FALSE(defrag_.Add(Piece(o, bytes, 96, 4, false), now_, &whole));
+  EXPECT_FALSE(defrag_.Add(Piece(o, bytes, 0, 48, true), now_, &whole, &storage_));
+  EXPECT_FALSE(defrag_.Add(Piece(o, bytes, 96, 4, false), now_, &whole, &storage_));
   EXPECT_EQ(whole.fragment_id, 77u);
   EXPECT_EQ(defrag_.datagrams_in_progress(), 1u);
   EXPECT_EQ(defrag_.bytes_held(), 100u);  // buffer up to the highest byte received
@@ -478,22 +479,26 @@ TEST_F(IpDefragTest, ExpireWithAnEarlierTimeKeepsEverything) {
   EXPECT_EQ(Count(Anomaly::kFragmentTimeout), 0u);
 }
 
-TEST_F(IpDefragTest, WholePayloadStaysValidUntilTheNextCall) {
-  // Under ASan this reads the returned span after the datagram's bookkeeping is gone.
+TEST_F(IpDefragTest, WholePayloadLivesInTheCallersStorage) {
+  // Under ASan this reads the returned spans after the datagrams' bookkeeping is gone, and the
+  // first after the second was completed into a storage of its own.
   const Origin a{V4(2), V4(1), 4, kTcp, 1};
   const Origin b{V4(2), V4(1), 4, kTcp, 2};
   const Buffer first = Data(3000, 1);
   const Buffer second = Data(2000, 2);
   IpLayer whole;
-  EXPECT_FALSE(defrag_.Add(Piece(a, first, 0, 1480, true), now_, &whole));
-  EXPECT_FALSE(defrag_.Add(Piece(b, second, 1480, 520, false), now_, &whole));
-  EXPECT_TRUE(defrag_.Add(Piece(a, first, 1480, 1520, false), now_, &whole));
+  std::vector<std::uint8_t> other;
+  EXPECT_FALSE(defrag_.Add(Piece(a, first, 0, 1480, true), now_, &whole, &storage_));
+  EXPECT_FALSE(defrag_.Add(Piece(b, second, 1480, 520, false), now_, &whole, &storage_));
+  EXPECT_TRUE(defrag_.Add(Piece(a, first, 1480, 1520, false), now_, &whole, &storage_));
   EXPECT_EQ(ToBuffer(whole.payload), first);
+  EXPECT_EQ(whole.payload.data(), storage_.data());
   IpLayer next;
-  EXPECT_TRUE(defrag_.Add(Piece(b, second, 0, 1480, true), now_, &next));
+  EXPECT_TRUE(defrag_.Add(Piece(b, second, 0, 1480, true), now_, &next, &other));
   EXPECT_EQ(ToBuffer(next.payload), second);
   defrag_.Expire(now_);
   EXPECT_EQ(defrag_.bytes_held(), 0u);
+  EXPECT_EQ(ToBuffer(whole.payload), first);  // still there: the storage is the caller's
 }
 
 // ------------------------------------------------------------------------------------ limits
@@ -502,7 +507,8 @@ class IpDefragLimitsTest : public ::testing::Test {
  protected:
   bool Add(const IpLayer& f) {
     IpLayer whole;
-    return defrag_.Add(f, {1000, 0}, &whole);
+    std::vector<std::uint8_t> storage;
+    return defrag_.Add(f, {1000, 0}, &whole, &storage);
   }
   static Origin Id(std::uint32_t id) { return Origin{V4(2), V4(1), 4, kTcp, id}; }
 
@@ -672,8 +678,9 @@ TEST(IpDefragRandomTest, MatchesAFirstCopyWinsModel) {
     const bool expect_done =
         last_seen[d] && std::all_of(have[d].begin(), have[d].end(), [](bool b) { return b; });
     IpLayer whole;
-    const bool got =
-        defrag.Add(Piece(origins[d], *s.source, s.offset, s.len, s.more), {1000, 0}, &whole);
+    std::vector<std::uint8_t> storage;
+    const bool got = defrag.Add(Piece(origins[d], *s.source, s.offset, s.len, s.more), {1000, 0},
+                                &whole, &storage);
     ASSERT_EQ(got, expect_done) << "datagram " << d << " piece at " << s.offset;
     if (got) {
       done[d] = true;
@@ -713,8 +720,9 @@ TEST(IpDefragRandomTest, EveryOrderOfFiveFragments) {
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       const auto [offset, len] = pieces[i];
       IpLayer whole;
-      const bool got =
-          defrag.Add(Piece(o, bytes, offset, len, offset + len < bytes.size()), {1000, 0}, &whole);
+      std::vector<std::uint8_t> storage;
+      const bool got = defrag.Add(Piece(o, bytes, offset, len, offset + len < bytes.size()),
+                                  {1000, 0}, &whole, &storage);
       ASSERT_EQ(got, i + 1 == pieces.size());
       if (got) {
         ASSERT_EQ(ToBuffer(whole.payload), bytes);

@@ -41,6 +41,9 @@ class TicketFs final : public OutputFs {
   }
   bool Close(FileId, const Timeval*) override { return false; }
   bool MakeDirs(const std::string&) override { return false; }
+  PathKind Stat(const std::string&) override { return PathKind::kNone; }
+  bool CheckWritable(const std::string&) override { return false; }
+  std::unique_ptr<std::streambuf> CreateStream(const std::string&) override { return nullptr; }
   std::size_t open_descriptors() const override { return 0; }
   std::optional<bool> CloseDone(std::uint64_t ticket) const override {
     if (ticket == 0) return true;

@@ -1,0 +1,211 @@
+// pipeline_test.cpp: frames in, flow files and report out, in memory: the PacketProcessor with
+// its decoders, demux, sinks and report wired as a run wires them, driven by built frames.
+#include "pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/pcap_builder.h"
+#include "config.h"
+#include "datalink.h"
+#include "dfxml_writer.h"
+#include "filename_template.h"
+#include "flow_key.h"
+#include "output_dir.h"
+
+namespace tcpflow {
+namespace {
+
+using testing::ByteVec;
+using testing::Conversation;
+using testing::TimedFrame;
+
+constexpr char kClientIp[] = "192.168.1.2";
+constexpr char kServerIp[] = "10.0.0.1";
+const std::string kC2S = "out/192.168.001.002.34567-010.000.000.001.00080";
+const std::string kS2C = "out/010.000.000.001.00080-192.168.001.002.34567";
+
+// A connection from 192.168.1.2:client_port to 10.0.0.1:80 over Ethernet, no frames yet.
+Conversation Exchange(std::uint16_t client_port = 34567) {
+  return Conversation(kClientIp, client_port, kServerIp, 80, 1000, 5000);
+}
+
+// Handshake, a request, a response, and both FINs.
+void Talk(Conversation& c) {
+  c.Handshake();
+  c.ClientSends("GET / HTTP/1.0\r\n\r\n");
+  c.ServerSends("HTTP/1.0 200 OK\r\n\r\nhello");
+  c.ClientFin();
+  c.ServerFin();
+}
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  PipelineTest() : template_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)) {
+    config_.output.outdir = "out";
+  }
+
+  // Hands every frame to a PacketProcessor built from config_, each looked ahead at two frames
+  // early as the capture loop does (the frames never move: one view epoch for all, so each is
+  // decoded once), then ends the run and writes the report's footer. Returns what HandlePacket
+  // said of each frame (true: it belongs to TCP).
+  std::vector<bool> Run(const std::vector<TimedFrame>& frames, int link_type = kDltEn10mb) {
+    std::vector<bool> taken;
+    ReportWriter report(report_text_);
+    report.WriteHeader(ReportHeader{"test", "", {}, 0, Timeval{0, 0}});
+    PacketProcessor processor(config_, 1, fs_, template_, &report);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      processor.LookAhead(link_type, i + 2 < frames.size() ? Bytes(frames[i + 2].bytes) : Bytes(),
+                          1);
+      RawPacket packet;
+      packet.ts = Timeval{frames[i].sec, static_cast<std::int32_t>(frames[i].usec)};
+      packet.data = Bytes(frames[i].bytes);
+      packet.wire_len = static_cast<std::uint32_t>(frames[i].bytes.size());
+      packet.link_type = link_type;
+      packet.view_epoch = 1;
+      taken.push_back(processor.HandlePacket(link_type, packet, false));
+    }
+    ReportTotals totals;
+    processor.Finish(&totals);
+    report.WriteFooter(totals);
+    anomalies_ = processor.anomalies();
+    failed_ = processor.failed();
+    pipeline_error_ = processor.error();
+    return taken;
+  }
+
+  // The bytes of file `path`, or "<missing>".
+  std::string File(const std::string& path) const {
+    const auto it = fs_.files().find(path);
+    if (it == fs_.files().end()) return "<missing>";
+    return std::string(it->second.bytes.begin(), it->second.bytes.end());
+  }
+  std::size_t Entries() const {
+    const std::string text = report_text_.str();
+    std::size_t count = 0;
+    for (auto at = text.find("<fileobject>"); at != std::string::npos;
+         at = text.find("<fileobject>", at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+  bool Reported(const std::string& path) const {
+    return report_text_.str().find("<filename>" + path + "</filename>") != std::string::npos;
+  }
+
+  Config config_;
+  std::string error_;
+  FilenameTemplate template_;
+  MemoryOutputFs fs_;
+  std::ostringstream report_text_;
+  AnomalyCounters anomalies_;
+  bool failed_ = false;
+  std::string pipeline_error_;
+};
+
+TEST_F(PipelineTest, WholeExchangeOverEthernetGivesTwoFilesAndTwoEntries) {
+  Conversation c = Exchange();
+  Talk(c);
+  const std::vector<bool> taken = Run(c.frames());
+  EXPECT_EQ(taken, std::vector<bool>(c.frames().size(), true));
+  EXPECT_EQ(fs_.files().size(), 2u);
+  EXPECT_EQ(File(kC2S), "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(File(kS2C), "HTTP/1.0 200 OK\r\n\r\nhello");
+  EXPECT_EQ(Entries(), 2u);
+  EXPECT_TRUE(Reported(kC2S)) << report_text_.str();
+  EXPECT_TRUE(Reported(kS2C)) << report_text_.str();
+  EXPECT_NE(report_text_.str().find("</dfxml>"), std::string::npos);
+  EXPECT_EQ(anomalies_.Total(), 0u);
+  EXPECT_FALSE(failed_);
+}
+
+TEST_F(PipelineTest, NonTcpFrameIsNotTakenAndWritesNothing) {
+  const testing::IpSpec ip{kClientIp, kServerIp, 17};
+  const ByteVec udp = testing::BuildUdp(ip, 5353, 53, testing::ToBytes("query"));
+  const std::vector<bool> taken = Run({{1, 0, testing::Ethernet({}, udp)}});
+  EXPECT_EQ(taken, std::vector<bool>{false});
+  EXPECT_TRUE(fs_.files().empty());
+  EXPECT_EQ(Entries(), 0u);
+  EXPECT_EQ(anomalies_.Get(Anomaly::kNotTcp), 1u);
+}
+
+TEST_F(PipelineTest, MalformedFrameIsCountedAsAnAnomaly) {
+  Conversation c = Exchange();
+  c.ClientSends("data");
+  ByteVec cut = c.frames().front().bytes;
+  cut.resize(14 + 12);  // Ethernet, then 12 of the IPv4 header's 20 bytes
+  const std::vector<bool> taken = Run({{1, 0, cut}});
+  EXPECT_EQ(taken, std::vector<bool>{false});
+  EXPECT_TRUE(fs_.files().empty());
+  EXPECT_EQ(anomalies_.Get(Anomaly::kTruncatedIpHeader), 1u);
+}
+
+TEST_F(PipelineTest, FragmentedSegmentIsReassembled) {
+  Conversation c = Exchange();
+  c.Handshake();
+  c.ClientSendsFragmented("0123456789abcdefghijklmnopqrstuvwxyz", 16);
+  const std::vector<bool> taken = Run(c.frames());
+  EXPECT_EQ(taken, std::vector<bool>(c.frames().size(), true)) << "fragments of TCP are TCP";
+  EXPECT_EQ(File(kC2S), "0123456789abcdefghijklmnopqrstuvwxyz");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kIpFragment), c.frames().size() - 3);
+}
+
+TEST_F(PipelineTest, GreTunnelsInnerFlowIsNamedByTheInnerHeaders) {
+  Conversation c = Exchange();
+  c.SetFramer([](const ByteVec& inner, bool from_client) {
+    const testing::IpSpec outer{from_client ? "172.16.0.1" : "172.16.0.2",
+                                from_client ? "172.16.0.2" : "172.16.0.1", 47};
+    return testing::Ethernet({}, testing::BuildIp(outer, testing::Gre({}, inner)));
+  });
+  Talk(c);
+  Run(c.frames());
+  EXPECT_EQ(fs_.files().size(), 2u);
+  EXPECT_EQ(File(kC2S), "GET / HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(File(kS2C), "HTTP/1.0 200 OK\r\n\r\nhello");
+}
+
+TEST_F(PipelineTest, ShardKeepsOnlyItsConnections) {
+  config_.shard = ShardConfig{2, 2};
+  std::vector<std::vector<TimedFrame>> lists;
+  std::vector<bool> ours;
+  const std::uint8_t client[4] = {192, 168, 1, 2};
+  const std::uint8_t server[4] = {10, 0, 0, 1};
+  std::uint64_t other_frames = 0;
+  for (std::uint16_t port = 40000; port < 40008; ++port) {
+    Conversation c = Exchange(port);
+    Talk(c);
+    const FlowKey key{IpAddress::V4(client), IpAddress::V4(server), port, 80, kNoVlan};
+    ours.push_back(ShardOf(key, 2) == 2);
+    if (!ours.back()) other_frames += c.frames().size();
+    lists.push_back(c.frames());
+  }
+  ASSERT_NE(std::count(ours.begin(), ours.end(), true), 0) << "pick other ports";
+  ASSERT_NE(std::count(ours.begin(), ours.end(), false), 0) << "pick other ports";
+  Run(testing::MergeFrames(lists));
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    const std::string name =
+        "out/192.168.001.002." + std::to_string(40000 + i) + "-010.000.000.001.00080";
+    EXPECT_EQ(File(name), ours[i] ? "GET / HTTP/1.0\r\n\r\n" : "<missing>") << name;
+  }
+  EXPECT_EQ(anomalies_.Get(Anomaly::kOtherShard), other_frames);
+}
+
+TEST_F(PipelineTest, WriteFailureFailsTheRunWithTheFlowWritersMessageFirst) {
+  config_.findx = true;  // the index fails too, but the flow writer was wired first
+  Conversation c = Exchange();
+  Talk(c);
+  fs_.FailWrites("Input/output error");
+  Run(c.frames());
+  EXPECT_TRUE(failed_);
+  EXPECT_EQ(pipeline_error_.rfind("write error on out/", 0), 0u) << pipeline_error_;
+  EXPECT_EQ(pipeline_error_.find(".findx"), std::string::npos) << pipeline_error_;
+  EXPECT_NE(pipeline_error_.find(": Input/output error"), std::string::npos) << pipeline_error_;
+}
+
+}  // namespace
+}  // namespace tcpflow
