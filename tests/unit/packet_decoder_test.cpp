@@ -95,8 +95,9 @@ TEST(FrameDecoderTest, BadTcpHeaderStopsAtIpWithTheAnomalyKept) {
   EXPECT_EQ(headers.depth, FrameHeaders::Depth::kIp);
   EXPECT_EQ(headers.network_anomalies.Get(Anomaly::kTruncatedTcpHeader), 1u);
 
+  const DefragLimits limits;
   AnomalyCounters run;
-  PacketDecoder packets(DefragLimits{}, run, 1);
+  PacketDecoder packets(limits, run, 1);
   EXPECT_EQ(packets.Segment(headers, {}), PacketDecoder::Result::kNotSegment);
   EXPECT_EQ(run.Get(Anomaly::kTruncatedTcpHeader), 1u);  // counted once, not decoded again
   EXPECT_EQ(run.Total(), 1u);
@@ -141,7 +142,22 @@ TEST(FrameDecoderTest, SummaryComesFromTheHeaders) {
 
 // ------------------------------------------------------------------------------ PacketDecoder
 
-TEST(PacketDecoderTest, FragmentsAreHeldThenReassembledIntoASegment) {
+// A frame through both stages, as the capture path takes it.
+class PacketDecoderTest : public ::testing::Test {
+ protected:
+  PacketDecoder::Result Decode(int dlt, const ByteVec& frame) {
+    frames_.Decode(dlt, Bytes(frame), &headers_);
+    return packets_.Segment(headers_, Timeval{1, 0});
+  }
+
+  const DefragLimits limits_;  // outlives packets_, which keeps a reference
+  AnomalyCounters run_;
+  PacketDecoder packets_{limits_, run_, 1};
+  FrameDecoder frames_;
+  FrameHeaders headers_;
+};
+
+TEST_F(PacketDecoderTest, FragmentsAreHeldThenReassembledIntoASegment) {
   const ByteVec whole = TcpPacket(std::string(100, 'f'), 1001, 77);
   // Split the IPv4 packet after 40 bytes of its payload (20 of TCP header + 20 of data).
   testing::IpSpec spec;
@@ -156,21 +172,15 @@ TEST(PacketDecoderTest, FragmentsAreHeldThenReassembledIntoASegment) {
   spec.fragment_offset_units = 5;
   const ByteVec second = testing::BuildIp(spec, ByteVec(l4.begin() + 40, l4.end()));
 
-  AnomalyCounters run;
-  PacketDecoder packets(DefragLimits{}, run, 1);
-  FrameDecoder frames;
-  FrameHeaders headers;
-  frames.Decode(kDltRaw, Bytes(first), &headers);
-  EXPECT_EQ(headers.depth, FrameHeaders::Depth::kIp);  // a fragment waits for its datagram
-  EXPECT_EQ(packets.Segment(headers, {1, 0}), PacketDecoder::Result::kHeldTcp);
-  frames.Decode(kDltRaw, Bytes(second), &headers);
-  ASSERT_EQ(packets.Segment(headers, {1, 0}), PacketDecoder::Result::kSegment);
-  EXPECT_EQ(Text(packets.tcp().payload), std::string(100, 'f'));
-  EXPECT_EQ(packets.tcp().src_port, 34567);
-  EXPECT_EQ(run.Get(Anomaly::kIpFragment), 2u);
+  EXPECT_EQ(Decode(kDltRaw, first), PacketDecoder::Result::kHeldTcp);
+  EXPECT_EQ(headers_.depth, FrameHeaders::Depth::kIp);  // a fragment waits for its datagram
+  ASSERT_EQ(Decode(kDltRaw, second), PacketDecoder::Result::kSegment);
+  EXPECT_EQ(Text(packets_.tcp().payload), std::string(100, 'f'));
+  EXPECT_EQ(packets_.tcp().src_port, 34567);
+  EXPECT_EQ(run_.Get(Anomaly::kIpFragment), 2u);
 }
 
-TEST(PacketDecoderTest, TunnelsGiveTheInnermostLayers) {
+TEST_F(PacketDecoderTest, TunnelsGiveTheInnermostLayers) {
   testing::IpSpec outer;
   outer.src = "198.51.100.1";
   outer.dst = "198.51.100.2";
@@ -180,30 +190,32 @@ TEST(PacketDecoderTest, TunnelsGiveTheInnermostLayers) {
   const ByteVec frame = testing::Ethernet(
       {}, testing::BuildIp(outer, testing::Gre({.protocol = 0x6558},
                                                testing::Ethernet(inner_eth, TcpPacket("in")))));
-  AnomalyCounters run;
-  PacketDecoder packets(DefragLimits{}, run, 1);
-  FrameDecoder frames;
-  FrameHeaders headers;
-  frames.Decode(kDltEn10mb, Bytes(frame), &headers);
-  ASSERT_EQ(packets.Segment(headers, {}), PacketDecoder::Result::kSegment);
-  EXPECT_EQ(Text(packets.tcp().payload), "in");
-  EXPECT_EQ(packets.ip().src.ToString(), "192.168.1.2");
-  EXPECT_EQ(packets.link().src_mac, inner_eth.src);  // the inner Ethernet header names the flow
-  EXPECT_EQ(run.Total(), 0u);
+  ASSERT_EQ(Decode(kDltEn10mb, frame), PacketDecoder::Result::kSegment);
+  EXPECT_EQ(Text(packets_.tcp().payload), "in");
+  EXPECT_EQ(packets_.ip().src.ToString(), "192.168.1.2");
+  EXPECT_EQ(packets_.link().src_mac, inner_eth.src);  // the inner Ethernet header names the flow
+  EXPECT_EQ(run_.Total(), 0u);
 }
 
-TEST(PacketDecoderTest, OtherProtocolsAreNotSegments) {
+TEST_F(PacketDecoderTest, OtherProtocolsAreNotSegments) {
   testing::IpSpec ip;
   ip.src = "192.168.1.2";
   ip.dst = "10.0.0.1";
-  const ByteVec udp = testing::BuildUdp(ip, 53, 53, testing::ToBytes("dns"));
-  AnomalyCounters run;
-  PacketDecoder packets(DefragLimits{}, run, 1);
-  FrameDecoder frames;
-  FrameHeaders headers;
-  frames.Decode(kDltRaw, Bytes(udp), &headers);
-  EXPECT_EQ(packets.Segment(headers, {}), PacketDecoder::Result::kNotSegment);
-  EXPECT_EQ(run.Get(Anomaly::kNotTcp), 1u);
+  EXPECT_EQ(Decode(kDltRaw, testing::BuildUdp(ip, 53, 53, testing::ToBytes("dns"))),
+            PacketDecoder::Result::kNotSegment);
+  EXPECT_EQ(run_.Get(Anomaly::kNotTcp), 1u);
+}
+
+TEST_F(PacketDecoderTest, TooManyLayersStop) {
+  // IP-in-IP nested deeper than kMaxIpLayers.
+  ByteVec packet = TcpPacket("deep");
+  testing::IpSpec outer;
+  outer.src = "198.51.100.1";
+  outer.dst = "198.51.100.2";
+  outer.protocol = 4;  // IPv4 in IPv4
+  for (std::size_t i = 0; i < kMaxIpLayers; ++i) packet = testing::BuildIp(outer, packet);
+  EXPECT_EQ(Decode(kDltRaw, packet), PacketDecoder::Result::kNotSegment);
+  EXPECT_EQ(run_.Get(Anomaly::kTooManyVlanTags), 1u);
 }
 
 // ------------------------------------------------------------- the capture path's look-ahead
