@@ -558,11 +558,24 @@ std::string ShortNetvizLabel(const std::string& label) {
   return groups[0] + ":" + groups[1] + "..." + groups.back();
 }
 
-bool RenderNetvizPdf(const NetvizReport& report, const std::string& path, std::string* error) {
+namespace {
+
+// cairo's write callback: every byte goes to the stream buffer, or the write fails.
+cairo_status_t WriteToStream(void* closure, const unsigned char* data, unsigned int length) {
+  auto* out = static_cast<std::streambuf*>(closure);
+  const auto n = static_cast<std::streamsize>(length);
+  return out->sputn(reinterpret_cast<const char*>(data), n) == n ? CAIRO_STATUS_SUCCESS
+                                                                 : CAIRO_STATUS_WRITE_ERROR;
+}
+
+}  // namespace
+
+bool RenderNetvizPdf(const NetvizReport& report, std::streambuf& out, const std::string& name,
+                     std::string* error) {
   std::unique_ptr<cairo_surface_t, SurfaceCloser> surface(
-      cairo_pdf_surface_create(path.c_str(), kPageWidth, kPageHeight));
+      cairo_pdf_surface_create_for_stream(WriteToStream, &out, kPageWidth, kPageHeight));
   const auto fail = [&](cairo_status_t status) {
-    *error = "cannot write netviz report " + path + ": " + cairo_status_to_string(status);
+    *error = "cannot write netviz report " + name + ": " + cairo_status_to_string(status);
     return false;
   };
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
@@ -590,6 +603,7 @@ bool RenderNetvizPdf(const NetvizReport& report, const std::string& path, std::s
   if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS) {
     return fail(cairo_surface_status(surface.get()));
   }
+  if (out.pubsync() != 0) return fail(CAIRO_STATUS_WRITE_ERROR);
   return true;
 }
 

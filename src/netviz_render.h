@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -103,9 +104,11 @@ std::string FormatNetvizRankLine(std::size_t rank, const NetvizRanked& item, std
 // groups, "..." and its last group ("2001:db8...e8de").
 std::string ShortNetvizLabel(const std::string& label);
 
-// Draws `report` into a one-page PDF at `path` (created or replaced). On failure returns false
-// and sets `*error` to one line naming the path and the cairo status.
-bool RenderNetvizPdf(const NetvizReport& report, const std::string& path, std::string* error);
+// Draws `report` as a one-page PDF into `out` (the caller made it: the run's report.pdf comes
+// from OutputFs::CreateStream) and flushes it. On failure returns false and sets `*error` to
+// one line naming `name` (the file's path) and the cairo status.
+bool RenderNetvizPdf(const NetvizReport& report, std::streambuf& out, const std::string& name,
+                     std::string* error);
 
 }  // namespace tcpflow
 

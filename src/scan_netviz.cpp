@@ -91,7 +91,7 @@ std::unique_ptr<Scanner> MakeNetvizScanner(const ScannerContext& context, std::s
   netviz.histogram_size = config.scanners.netviz.histogram_size;
   netviz.histogram_dump = config.scanners.netviz.histogram_dump;
   netviz.seed = context.seed;
-  return std::make_unique<NetvizScanner>(netviz);
+  return std::make_unique<NetvizScanner>(netviz, context.fs);
 }
 
 // ------------------------------------------------------------------------- NetvizTimeHistogram
@@ -297,8 +297,9 @@ std::vector<NetvizHeavyHitters::Entry> NetvizHeavyHitters::Top(std::size_t n) co
 
 // ------------------------------------------------------------------------------ NetvizScanner
 
-NetvizScanner::NetvizScanner(const NetvizConfig& config)
+NetvizScanner::NetvizScanner(const NetvizConfig& config, OutputFs& fs)
     : config_(config),
+      fs_(fs),
       src_addrs_(config.histogram_size, DeriveSeed(config.seed, SeedUse::kNetvizSources)),
       dst_addrs_(config.histogram_size, DeriveSeed(config.seed, SeedUse::kNetvizDestinations)),
       src_port_bytes_(kPortCount, 0),
@@ -428,7 +429,12 @@ void NetvizScanner::WriteDump(std::ostream& out) const {
 
 bool NetvizScanner::OnRunEnd(std::string* error) {
   if (config_.histogram_dump) WriteDump(std::cout);
-  return RenderNetvizPdf(BuildReport(), config_.pdf_path, error);
+  const std::unique_ptr<std::streambuf> pdf = fs_.CreateStream(config_.pdf_path);
+  if (pdf == nullptr) {
+    *error = fs_.error();
+    return false;
+  }
+  return RenderNetvizPdf(BuildReport(), *pdf, config_.pdf_path, error);
 }
 
 }  // namespace tcpflow

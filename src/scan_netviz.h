@@ -148,12 +148,14 @@ class NetvizHeavyHitters {
 
 class NetvizScanner final : public Scanner {
  public:
-  explicit NetvizScanner(const NetvizConfig& config);
+  // report.pdf is created through `fs`, which must outlive the scanner.
+  NetvizScanner(const NetvizConfig& config, OutputFs& fs);
 
   bool wants_streams() const override { return false; }
   bool wants_packets() const override { return true; }
   void OnPacket(const PacketSummary& packet) override;
-  // Writes the dump (if configured) to stdout and renders the PDF to config.pdf_path.
+  // Writes the dump (if configured) to stdout and renders the PDF into config.pdf_path, created
+  // (or emptied) through the file system.
   bool OnRunEnd(std::string* error) override;
 
   // The collected counts in the form the renderer takes.
@@ -170,6 +172,7 @@ class NetvizScanner final : public Scanner {
 
  private:
   NetvizConfig config_;
+  OutputFs& fs_;
   std::uint64_t packets_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t tcp_bytes_ = 0;

@@ -5,11 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -43,6 +43,38 @@ std::string Local(std::int64_t unix_seconds) {
   return text;
 }
 
+// Renders `report` into the file `path` (created or replaced), as the scanner does through the
+// file system's stream.
+bool RenderToFile(const NetvizReport& report, const std::string& path, std::string* error) {
+  std::filebuf file;
+  if (file.open(path, std::ios::out | std::ios::binary | std::ios::trunc) == nullptr) {
+    *error = "cannot create " + path;
+    return false;
+  }
+  return RenderNetvizPdf(report, file, path, error);
+}
+
+// A stream buffer that takes `room` bytes, then refuses the rest (a full disk).
+class FullStream final : public std::streambuf {
+ public:
+  explicit FullStream(std::streamsize room) : room_(room) {}
+
+ protected:
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    const std::streamsize taken = std::min(n, room_);
+    room_ -= taken;
+    return taken;
+  }
+  int_type overflow(int_type c) override {
+    if (room_ == 0) return traits_type::eof();
+    --room_;
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  std::streamsize room_;
+};
+
 class NetvizRenderTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(temp_.ok()); }
@@ -50,7 +82,7 @@ class NetvizRenderTest : public ::testing::Test {
   std::string RenderToText(const NetvizReport& report) {
     const std::string path = dir_ + "/report.pdf";
     std::string error;
-    EXPECT_TRUE(RenderNetvizPdf(report, path, &error)) << error;
+    EXPECT_TRUE(RenderToFile(report, path, &error)) << error;
     return Capture("pdftotext -layout '" + path + "' - 2>/dev/null");
   }
 
@@ -257,7 +289,7 @@ TEST_F(NetvizRenderTest, NoTcpLegendWhenOnlyOtherTraffic) {
 TEST_F(NetvizRenderTest, PngOfThePageHasLetterSize) {
   if (!HaveTool("pdftoppm")) GTEST_SKIP() << "pdftoppm (poppler-utils) is not installed";
   std::string error;
-  ASSERT_TRUE(RenderNetvizPdf(SampleReport(), dir_ + "/report.pdf", &error)) << error;
+  ASSERT_TRUE(RenderToFile(SampleReport(), dir_ + "/report.pdf", &error)) << error;
   Capture("pdftoppm -png -r 72 -singlefile '" + dir_ + "/report.pdf' '" + dir_ + "/page'");
   std::ifstream png(dir_ + "/page.png", std::ios::binary);
   ASSERT_TRUE(png.good()) << "pdftoppm made no PNG";
@@ -275,14 +307,15 @@ TEST_F(NetvizRenderTest, PngOfThePageHasLetterSize) {
   EXPECT_EQ(be32(20), 792u);
 }
 
-TEST_F(NetvizRenderTest, UnwritablePathGivesAOneLineError) {
-  std::string error;
-  const std::string path = dir_ + "/no/such/dir/report.pdf";
-  EXPECT_FALSE(RenderNetvizPdf(SampleReport(), path, &error));
-  EXPECT_NE(error.find(path), std::string::npos) << error;
-  EXPECT_NE(error.find("error"), std::string::npos) << error;
-  EXPECT_EQ(error.find('\n'), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(path));
+TEST_F(NetvizRenderTest, FailedWriteGivesAOneLineError) {
+  for (const std::streamsize room : {std::streamsize{0}, std::streamsize{1000}}) {
+    std::string error;
+    FullStream full(room);
+    EXPECT_FALSE(RenderNetvizPdf(SampleReport(), full, "out/report.pdf", &error)) << room;
+    EXPECT_NE(error.find("out/report.pdf"), std::string::npos) << error;
+    EXPECT_NE(error.find("error"), std::string::npos) << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos);
+  }
 }
 
 }  // namespace

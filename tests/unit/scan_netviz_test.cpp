@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "output_dir.h"
+
 namespace tcpflow {
 namespace {
 
@@ -72,7 +74,8 @@ std::uint64_t ColorBytes(const NetvizReport& report, NetvizColor color) {
 }
 
 TEST(ScanNetvizTest, CountsEveryFrameByWireLengthAndNetwork) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   scanner.OnPacket(Tcp(100, 0, 600, V4(10, 0, 0, 1), V4(10, 0, 0, 2), 34567, 80));
   scanner.OnPacket(Udp(101, 200, V6Last(1), V6Last(2), 5353, 5353));
   PacketSummary vlan = Tcp(102, 0, 150, V4(10, 0, 0, 1), V4(10, 0, 0, 2), 34567, 80);
@@ -103,16 +106,18 @@ TEST(ScanNetvizTest, CountsEveryFrameByWireLengthAndNetwork) {
 }
 
 TEST(ScanNetvizTest, SharesUnderOnePercentAreLeftOut) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   scanner.OnPacket(Tcp(1, 0, 995, V4(1, 1, 1, 1), V4(2, 2, 2, 2), 1000, 2000));
   scanner.OnPacket(Tcp(1, 0, 5, V6Last(1), V6Last(2), 1000, 2000));
   EXPECT_EQ(FormatNetvizTransports(scanner.BuildReport()), "Transports: IPv4 99%");
-  NetvizScanner empty(TestConfig());
+  NetvizScanner empty(TestConfig(), fs);
   EXPECT_EQ(FormatNetvizTransports(empty.BuildReport()), "Transports:");
 }
 
 TEST(ScanNetvizTest, PortsCountOnlyTcpAddressesCountAllIp) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   scanner.OnPacket(Udp(1, 5000, V4(10, 0, 0, 5), V4(10, 0, 0, 2), 53, 40000));
   scanner.OnPacket(Tcp(1, 0, 100, V4(10, 0, 0, 1), V4(10, 0, 0, 2), 22, 40001));
   PacketSummary icmp = Udp(2, 70, V4(10, 0, 0, 7), V4(10, 0, 0, 2), 0, 0);
@@ -137,7 +142,8 @@ TEST(ScanNetvizTest, PortsCountOnlyTcpAddressesCountAllIp) {
 }
 
 TEST(ScanNetvizTest, TopListsAreBusiestFirstTiesByValueAndCappedAtTen) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   for (std::uint16_t i = 0; i < 15; ++i) {
     // Ports 1000..1014 with 100 bytes each except 1007 (the busiest).
     const std::uint32_t len = i == 7 ? 900 : 100;
@@ -157,7 +163,8 @@ TEST(ScanNetvizTest, TopListsAreBusiestFirstTiesByValueAndCappedAtTen) {
 }
 
 TEST(ScanNetvizTest, TopSourcePortsWithoutFixedClassGetColoursInRankOrder) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   // Source ports by bytes: 443 (fixed), 5000, 7000, 6000, 9000, 9100 (fifth: no colour).
   const std::pair<std::uint16_t, std::uint32_t> sources[] = {
       {443, 6000}, {5000, 5000}, {7000, 4000}, {6000, 3000}, {9000, 2000}, {9100, 1000}};
@@ -228,7 +235,8 @@ TEST(ScanNetvizTest, ManySourcePortsInOneBucketKeepEveryByte) {
 }
 
 TEST(ScanNetvizTest, MillionPacketsOverTenYearsStayInBoundedBuckets) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   constexpr std::int64_t kPackets = 1000000;
   constexpr std::int64_t kSpan = 10LL * 365 * 86400;  // seconds
   const std::int64_t start = 1000000000;
@@ -277,7 +285,8 @@ TEST(ScanNetvizTest, TimeGoingBackwardsKeepsBytesAndMovesTheWindowRarely) {
 }
 
 TEST(ScanNetvizTest, ExtremeTimestampsDoNotOverflow) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   scanner.OnPacket(Tcp(INT64_MAX / 2, 999999, 10, V4(1, 1, 1, 1), V4(2, 2, 2, 2), 1, 2));
   scanner.OnPacket(Tcp(INT64_MIN / 2, 0, 10, V4(1, 1, 1, 1), V4(2, 2, 2, 2), 1, 2));
   scanner.OnPacket(Tcp(0, 0, 10, V4(1, 1, 1, 1), V4(2, 2, 2, 2), 1, 2));
@@ -323,14 +332,16 @@ TEST(ScanNetvizTest, InputsHeaderNamesTheFirstAndCountsTheRest) {
   config.inputs = {"a.pcap", "b.pcap", "c.pcap"};
   config.program = "tcpflow";
   config.version = "";
-  const NetvizReport report = NetvizScanner(config).BuildReport();
+  MemoryOutputFs fs;
+  const NetvizReport report = NetvizScanner(config, fs).BuildReport();
   EXPECT_EQ(report.input, "a.pcap + 2 more");
   EXPECT_EQ(report.title, "tcpflow");
   EXPECT_EQ(report.generated_time, 1600000000);
 }
 
 TEST(ScanNetvizTest, DumpListsAddressesInOrder) {
-  NetvizScanner scanner(TestConfig());
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
   scanner.OnPacket(Tcp(1, 0, 70, V4(10, 0, 0, 9), V4(10, 0, 0, 1), 1, 2));
   scanner.OnPacket(Tcp(1, 0, 30, V4(10, 0, 0, 3), V4(10, 0, 0, 1), 1, 2));
   std::ostringstream out;
@@ -347,8 +358,9 @@ TEST(ScanNetvizTest, SameSeedSameTables) {
   NetvizConfig config = TestConfig();
   config.histogram_size = 2;  // evictions: the order depends on the hash
   config.seed = 42;
-  NetvizScanner a(config);
-  NetvizScanner b(config);
+  MemoryOutputFs fs;
+  NetvizScanner a(config, fs);
+  NetvizScanner b(config, fs);
   for (std::uint8_t host = 1; host < 20; ++host) {
     const auto packet = Tcp(host, 0, 100u * host, V4(10, 0, 0, host), V4(10, 0, 1, host), 1, 2);
     a.OnPacket(packet);
@@ -362,7 +374,8 @@ TEST(ScanNetvizTest, SameSeedSameTables) {
 }
 
 TEST(ScanNetvizTest, RunEndReportsAnUnwritablePdfPath) {
-  NetvizScanner scanner(TestConfig());  // pdf_path is in a directory that does not exist
+  PosixOutputFs disk(16);
+  NetvizScanner scanner(TestConfig(), disk);  // pdf_path is in a directory that does not exist
   scanner.OnPacket(Tcp(1, 0, 100, V4(10, 0, 0, 1), V4(10, 0, 0, 2), 1, 2));
   std::string error;
   EXPECT_FALSE(scanner.OnRunEnd(&error));
@@ -370,10 +383,23 @@ TEST(ScanNetvizTest, RunEndReportsAnUnwritablePdfPath) {
   EXPECT_EQ(error.find('\n'), std::string::npos);
 }
 
+TEST(ScanNetvizTest, RunEndWritesThePdfThroughTheFileSystem) {
+  MemoryOutputFs fs;
+  NetvizScanner scanner(TestConfig(), fs);
+  scanner.OnPacket(Tcp(1, 0, 100, V4(10, 0, 0, 1), V4(10, 0, 0, 2), 1, 2));
+  std::string error;
+  ASSERT_TRUE(scanner.OnRunEnd(&error)) << error;
+  const auto it = fs.files().find(TestConfig().pdf_path);
+  ASSERT_NE(it, fs.files().end());
+  const std::string head(it->second.bytes.begin(), it->second.bytes.begin() + 5);
+  EXPECT_EQ(head, "%PDF-");
+}
+
 TEST(ScanNetvizTest, SmallHistogramSizeBoundsTheAddressTables) {
   NetvizConfig config = TestConfig();
   config.histogram_size = 2;
-  NetvizScanner scanner(config);
+  MemoryOutputFs fs;
+  NetvizScanner scanner(config, fs);
   for (std::uint8_t a = 1; a <= 50; ++a) {
     scanner.OnPacket(Tcp(1, 0, a, V4(10, 0, 0, a), V4(10, 0, 1, a), 1, 2));
   }
