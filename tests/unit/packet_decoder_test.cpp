@@ -79,7 +79,8 @@ TEST(FrameDecoderTest, AnomaliesStayInTheHeadersUntilMoved) {
 
   // The next frame starts clean: what an earlier frame left is dropped.
   decoder.Decode(kDltEn10mb, Bytes(runt), &headers);
-  decoder.Decode(kDltEn10mb, Bytes(EthernetTcp("x")), &headers);
+  const ByteVec good = EthernetTcp("x");
+  decoder.Decode(kDltEn10mb, Bytes(good), &headers);
   EXPECT_EQ(headers.link_anomalies.Total(), 0u);
 }
 
@@ -113,7 +114,8 @@ TEST(FrameDecoderTest, UnsupportedLinkTypeAndItsSuccessor) {
   // The decoder follows the link type from frame to frame (pcapng interfaces differ).
   decoder.Decode(kDltEn10mb, Bytes(frame), &headers);
   EXPECT_EQ(headers.depth, FrameHeaders::Depth::kTcp);
-  decoder.Decode(kDltRaw, Bytes(TcpPacket("raw")), &headers);
+  const ByteVec raw = TcpPacket("raw");  // the headers point into it
+  decoder.Decode(kDltRaw, Bytes(raw), &headers);
   ASSERT_EQ(headers.depth, FrameHeaders::Depth::kTcp);
   EXPECT_EQ(Text(headers.tcp.payload), "raw");
 }
@@ -134,10 +136,11 @@ TEST(FrameDecoderTest, SummaryComesFromTheHeaders) {
   EXPECT_EQ(summary.dst_port, 80);
 
   // Only Ethernet tells the network apart; on raw IP it is "other", with the IP header known.
-  decoder.Decode(kDltRaw, Bytes(TcpPacket("raw")), &headers);
-  const PacketSummary raw = Summarize(Timeval{}, 40, kDltRaw, headers);
-  EXPECT_EQ(raw.network, PacketSummary::Network::kOther);
-  EXPECT_TRUE(raw.has_ip);
+  const ByteVec raw = TcpPacket("raw");  // the headers point into it
+  decoder.Decode(kDltRaw, Bytes(raw), &headers);
+  const PacketSummary raw_summary = Summarize(Timeval{}, 40, kDltRaw, headers);
+  EXPECT_EQ(raw_summary.network, PacketSummary::Network::kOther);
+  EXPECT_TRUE(raw_summary.has_ip);
 }
 
 // ------------------------------------------------------------------------------ PacketDecoder
