@@ -103,8 +103,7 @@ bool MakePythonScanConfig(const Config& config, PythonScanConfig* out, std::stri
     *error = "python scanner: give the function to call with -S py_function=NAME";
     return false;
   }
-  static_cast<PythonSettings&>(*out) = settings;
-  out->max_bytes_per_flow = config.reassembly.max_bytes_per_flow;
+  *out = settings;
   return true;
 }
 
@@ -251,16 +250,13 @@ void PythonScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const T
   std::copy_n(data.begin(), end - at, flow_bytes.bytes.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
-void PythonScanner::OnShift(Flow& flow, std::uint64_t n) {
+void PythonScanner::OnStoredShift(Flow& flow, std::uint64_t n, std::uint64_t max_end) {
   FlowBytes* const found = slot_.Find(flow);
   if (found == nullptr || n == 0) return;
   FlowBytes& flow_bytes = *found;
   const std::uint64_t old_size = flow_bytes.bytes.size();
   const std::uint64_t old_capacity = flow_bytes.bytes.capacity();
-  std::uint64_t new_size = old_size + n;
-  if (config_.max_bytes_per_flow >= 0) {
-    new_size = std::min(new_size, static_cast<std::uint64_t>(config_.max_bytes_per_flow));
-  }
+  std::uint64_t new_size = std::min(old_size + n, max_end);
   if (new_size > config_.max_bytes) {
     CountCap(flow_bytes);
     new_size = config_.max_bytes;

@@ -40,13 +40,12 @@
 
 namespace tcpflow {
 
-// The -S py_* settings (config.h), and -b.
-struct PythonScanConfig : PythonSettings {
-  std::int64_t max_bytes_per_flow = -1;  // -b (negative = unlimited)
-};
+// The -S py_* settings (config.h). -b is the StoredStream's: the scanner sees only what the flow
+// file stores.
+using PythonScanConfig = PythonSettings;
 
 // The scanner's settings for a run (-S py_path, py_module, py_function, py_max_bytes,
-// py_max_total_bytes; -b). Returns false with a one-line `*error` naming the setting to give
+// py_max_total_bytes). Returns false with a one-line `*error` naming the setting to give
 // when py_module or py_function is empty; `out` is then unchanged.
 bool MakePythonScanConfig(const Config& config, PythonScanConfig* out, std::string* error);
 
@@ -64,7 +63,8 @@ class PythonScanner final : public Scanner {
 
   void AssignSlots(SlotAllocator& slots) override { slot_.Assign(slots); }
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval& ts) override;
-  void OnShift(Flow& flow, std::uint64_t n) override;
+  // Moves the bytes kept up by n (the front is a hole, zeros) and keeps none past max_end.
+  void OnStoredShift(Flow& flow, std::uint64_t n, std::uint64_t max_end) override;
   // Calls FN for a flow that stored bytes, appends the result to flow.extras, frees the bytes.
   void OnFlowClose(Flow& flow, const StoredFile& file) override;
 

@@ -80,6 +80,13 @@ class Scanner : public StreamSink {
   // Behind a StoredStream: the flow's stream went on at or beyond -b, where the flow file (and
   // so this scanner's view) ends. Called before each OnData that -b shortened or dropped.
   virtual void OnCut(Flow&) {}
+  // Behind a StoredStream, in place of OnShift: `n` bytes were inserted before offset 0, and the
+  // view (what the flow file stores) now ends at `max_end` at most (-b; UINT64_MAX without it),
+  // so a scanner that keeps the view's bytes keeps none past it. By default, OnShift(flow, n).
+  virtual void OnStoredShift(Flow& flow, std::uint64_t n, std::uint64_t max_end) {
+    static_cast<void>(max_end);
+    OnShift(flow, n);
+  }
   // Every decoded frame, in capture order (packet scanners only).
   virtual void OnPacket(const PacketSummary&) {}
   // Once, after the last flow closed. Returns false with a one-line `*error` when the scanner

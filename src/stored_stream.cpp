@@ -52,7 +52,8 @@ void StoredStream::OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length,
 
 void StoredStream::OnShift(Flow& flow, std::uint64_t n) {
   if (has_file_.Find(flow) == nullptr) return;
-  for (Scanner* scanner : scanners_) scanner->OnShift(flow, n);
+  const std::uint64_t max_end = limit_ < 0 ? UINT64_MAX : static_cast<std::uint64_t>(limit_);
+  for (Scanner* scanner : scanners_) scanner->OnStoredShift(flow, n, max_end);
 }
 
 void StoredStream::OnFlowClose(Flow& flow, const StoredFile& file) {

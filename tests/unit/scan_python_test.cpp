@@ -66,14 +66,12 @@ class ScanPythonTest : public ::testing::Test {
   // Starts a scanner on tests/python/checks.py's `function`; fails the test if it cannot.
   std::unique_ptr<PythonScanner> Start(const std::string& function,
                                        std::uint64_t max_bytes = 16 << 20,
-                                       std::int64_t max_bytes_per_flow = -1,
                                        std::uint64_t max_total_bytes = 256 << 20) {
     config_.path = TestPlugins();
     config_.module = "checks";
     config_.function = function;
     config_.max_bytes = max_bytes;
     config_.max_total_bytes = max_total_bytes;
-    config_.max_bytes_per_flow = max_bytes_per_flow;
     auto scanner = PythonScanner::Create(config_, anomalies_, &error_);
     EXPECT_NE(scanner, nullptr) << error_;
     if (scanner) GiveSlots(*scanner);
@@ -125,10 +123,9 @@ class ScanPythonTest : public ::testing::Test {
   FlowKey key_;
 };
 
-TEST_F(ScanPythonTest, ConfigComesFromTheSettingsAndB) {
+TEST_F(ScanPythonTest, ConfigComesFromTheSettings) {
   Config run;
   run.scanners.python = PythonSettings{"plugins", "m", "f", 1000, 5000};
-  run.reassembly.max_bytes_per_flow = 7;
   PythonScanConfig config;
   std::string error;
   ASSERT_TRUE(MakePythonScanConfig(run, &config, &error)) << error;
@@ -137,7 +134,6 @@ TEST_F(ScanPythonTest, ConfigComesFromTheSettingsAndB) {
   EXPECT_EQ(config.function, "f");
   EXPECT_EQ(config.max_bytes, 1000u);
   EXPECT_EQ(config.max_total_bytes, 5000u);
-  EXPECT_EQ(config.max_bytes_per_flow, 7);
 }
 
 TEST_F(ScanPythonTest, ConfigNamesTheMissingSetting) {
@@ -347,9 +343,9 @@ TEST_F(ScanPythonTest, BytesWithNulsAndHighBytesArriveIntact) {
 }
 
 TEST_F(ScanPythonTest, MaxBytesPerFlowCutsWhatThePluginSees) {
-  auto scanner = Start("describe", 16 << 20, 4);  // -b 4
+  auto scanner = Start("describe");
   ASSERT_NE(scanner, nullptr);
-  StoredStream stored(4);
+  StoredStream stored(4);  // -b 4
   stored.Add(scanner.get());
   GiveSlots(stored);
   auto flow = NewFlow();
@@ -388,14 +384,30 @@ TEST_F(ScanPythonTest, HolesAreZerosAndLateFillsOverwrite) {
 }
 
 TEST_F(ScanPythonTest, ShiftMovesStoredBytesUp) {
-  auto scanner = Start("describe", 16 << 20, 5);  // -b 5
+  auto scanner = Start("describe");
   ASSERT_NE(scanner, nullptr);
   auto flow = NewFlow();
   scanner->OnData(*flow, 0, B("cde"), Timeval{});
-  scanner->OnShift(*flow, 2);  // "cde" now at offset 2, the front is a hole
+  scanner->OnStoredShift(*flow, 2, 5);  // "cde" now at offset 2, the front is a hole
   scanner->OnData(*flow, 0, B("a"), Timeval{});
-  scanner->OnShift(*flow, 1);  // everything moves up one more; -b keeps 5 bytes
+  scanner->OnStoredShift(*flow, 1, 5);  // everything moves up one more; the file keeps 5 bytes
   scanner->OnFlowClose(*flow, {});
+  EXPECT_EQ(ResultText(*flow), "type=bytes len=5 hex=0061006364");
+}
+
+TEST_F(ScanPythonTest, ShiftBehindTheStoredStreamKeepsWithinB) {
+  auto scanner = Start("describe");
+  ASSERT_NE(scanner, nullptr);
+  StoredStream stored(5);  // -b 5: the StoredStream says so, the scanner knows nothing of -b
+  stored.Add(scanner.get());
+  GiveSlots(stored);
+  auto flow = NewFlow();
+  stored.OnFileCreated(*flow, "flowfile");
+  stored.OnData(*flow, 0, B("cde"), Timeval{});
+  stored.OnShift(*flow, 2);
+  stored.OnData(*flow, 0, B("a"), Timeval{});
+  stored.OnShift(*flow, 1);
+  stored.OnFlowClose(*flow, {});
   EXPECT_EQ(ResultText(*flow), "type=bytes len=5 hex=0061006364");
 }
 
@@ -434,14 +446,14 @@ TEST_F(ScanPythonTest, PyMaxBytesKeepsThePrefixAndCountsOncePerFlow) {
 
   auto shifted = NewFlow();  // a shift that pushes bytes past the cap
   scanner->OnData(*shifted, 0, B("abcd"), Timeval{});
-  scanner->OnShift(*shifted, 3);
+  scanner->OnStoredShift(*shifted, 3, UINT64_MAX);
   scanner->OnFlowClose(*shifted, {});
   EXPECT_EQ(ResultText(*shifted), "type=bytes len=5 hex=0000006162");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 2u);
 }
 
 TEST_F(ScanPythonTest, PyMaxTotalBytesBoundsAllFlowsAndClosedFlowsGiveBytesBack) {
-  auto scanner = Start("describe", 16 << 20, -1, /*max_total_bytes=*/10);
+  auto scanner = Start("describe", 16 << 20, /*max_total_bytes=*/10);
   ASSERT_NE(scanner, nullptr);
   auto a = NewFlow();
   auto b = NewFlow();
@@ -469,7 +481,7 @@ TEST_F(ScanPythonTest, PyMaxTotalBytesBoundsAllFlowsAndClosedFlowsGiveBytesBack)
 }
 
 TEST_F(ScanPythonTest, PyMaxTotalBytesHoldsForByteByByteGrowthAndShifts) {
-  auto scanner = Start("describe", 16 << 20, -1, /*max_total_bytes=*/100);
+  auto scanner = Start("describe", 16 << 20, /*max_total_bytes=*/100);
   ASSERT_NE(scanner, nullptr);
   auto flow = NewFlow();
   for (std::uint64_t i = 0; i < 300; ++i) {
@@ -484,7 +496,7 @@ TEST_F(ScanPythonTest, PyMaxTotalBytesHoldsForByteByByteGrowthAndShifts) {
 
   auto shifted = NewFlow();  // a shift that would need more than the budget
   scanner->OnData(*shifted, 0, B("abcd"), Timeval{});
-  scanner->OnShift(*shifted, 97);
+  scanner->OnStoredShift(*shifted, 97, UINT64_MAX);
   EXPECT_LE(scanner->held_bytes(), 100u);
   scanner->OnFlowClose(*shifted, {});
   EXPECT_EQ(ResultText(*shifted), "type=bytes len=100 hex=" + std::string(194, '0') + "616263");

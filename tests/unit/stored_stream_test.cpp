@@ -27,7 +27,9 @@ class RecordingScanner final : public Scanner {
   void OnGap(Flow&, std::uint64_t offset, std::uint64_t length, const Timeval&) override {
     Log("G " + std::to_string(offset) + " " + std::to_string(length));
   }
-  void OnShift(Flow&, std::uint64_t n) override { Log("S " + std::to_string(n)); }
+  void OnStoredShift(Flow&, std::uint64_t n, std::uint64_t max_end) override {
+    Log("S " + std::to_string(n) + " " + (max_end == UINT64_MAX ? "-" : std::to_string(max_end)));
+  }
   void OnFlowClose(Flow&, const StoredFile&) override { Log("C"); }
   void OnCut(Flow&) override { Log("X"); }
 
@@ -73,8 +75,8 @@ TEST_F(StoredStreamTest, ForwardsEverythingInOrderWithoutALimit) {
   s.OnShift(flow_, 4);
   s.OnFlowClose(flow_, StoredFile{});
   EXPECT_EQ(log_, (std::vector<std::string>{"aO", "bO", "aD 0 ab", "bD 0 ab", "aG 2 3", "bG 2 3",
-                                            "aD 5 cd", "bD 5 cd", "aD 2 x", "bD 2 x", "aS 4",
-                                            "bS 4", "aC", "bC"}));
+                                            "aD 5 cd", "bD 5 cd", "aD 2 x", "bD 2 x", "aS 4 -",
+                                            "bS 4 -", "aC", "bC"}));
 }
 
 TEST_F(StoredStreamTest, MaxBytesCutsDataAndSaysSo) {
@@ -96,6 +98,12 @@ TEST_F(StoredStreamTest, HolesComeOnlyWhereTheFileHoldsZeros) {
   s.OnData(flow_, 10, B("ef"), ts_);
   EXPECT_EQ(log_, (std::vector<std::string>{"aD 0 ab", "bD 0 ab", "aG 2 3", "bG 2 3", "aD 5 cd",
                                             "bD 5 cd", "aX", "bX"}));
+}
+
+TEST_F(StoredStreamTest, ShiftSaysWhereTheViewNowEnds) {
+  StoredStream& s = Adapter(7);
+  s.OnShift(flow_, 3);
+  EXPECT_EQ(log_, (std::vector<std::string>{"aS 3 7", "bS 3 7"}));
 }
 
 TEST_F(StoredStreamTest, FlowsWithoutAFileGetOnlyOpenAndClose) {
