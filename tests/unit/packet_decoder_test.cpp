@@ -153,7 +153,7 @@ class PacketDecoderTest : public ::testing::Test {
     return packets_.Segment(headers_, Timeval{1, 0});
   }
 
-  const DefragLimits limits_;  // outlives packets_, which keeps a reference
+  const DefragLimits limits_{};  // outlives packets_, which keeps a reference
   AnomalyCounters run_;
   PacketDecoder packets_{limits_, run_, 1};
   FrameDecoder frames_;
