@@ -76,8 +76,9 @@ struct OutputConfig {
 };
 
 struct ReportConfig {
-  bool enabled = true;  // -S enable_report=NO clears it
-  std::string path;     // -X; empty = <outdir>/report.xml
+  bool enabled = true;              // -S enable_report=NO clears it
+  std::string path;                 // -X; empty = <outdir>/report.xml
+  std::uint32_t holes_listed = 64;  // -S holes_listed: most holes listed per flow (all counted)
   bool operator==(const ReportConfig&) const = default;
 };
 
@@ -349,6 +350,12 @@ inline constexpr SettingInfo kSettings[] = {
     {"enable_report", SettingType::kBoolean, "YES", "report",
      "write the DFXML report; a value not starting with Y, T or 1 turns it off",
      [](Config& c, const SettingValue& v) { c.report.enabled = v.flag; }},
+    {"holes_listed", SettingType::kInteger, "64", "report",
+     "most holes listed per flow direction (the rest are counted)",
+     [](Config& c, const SettingValue& v) {
+       c.report.holes_listed = static_cast<std::uint32_t>(v.number);
+     },
+     0, 1024},
     {"hash", SettingType::kList, "", "md5",
      "more digests per flow file, e.g. sha1,sha256 (given alone: only those)",
      [](Config& c, const SettingValue& v) { c.scanners.hash.digests = v.items; }, 0, 0,

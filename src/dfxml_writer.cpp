@@ -320,6 +320,9 @@ void ReportWriter::WriteHeader(const ReportHeader& header) {
   xml_.Declaration();
   xml_.StartTag("dfxml");
   xml_.Attribute("xmloutputversion", "1.0");
+  // tcpflow's own elements (tcpflow:flow, ...) are in its namespace, which 1.6.1's metadata
+  // already uses, so DFXML readers that know only DFXML's elements pass them by.
+  xml_.Attribute("xmlns:tcpflow", kTcpflowNamespace);
   xml_.FinishOpen();
   xml_.Markup(
       "  <metadata \n"
@@ -430,6 +433,7 @@ void ReportWriter::WriteFlow(const ReportFlow& flow) {
   xml_.Attribute("len", flow.wire_bytes);
   if (flow.captured_bytes != flow.wire_bytes) xml_.Attribute("caplen", flow.captured_bytes);
   xml_.FinishEmpty();
+  WriteEvidence(flow.evidence);
   for (const ReportExtra& extra : flow.extras) WriteExtra(extra, true);
   xml_.Close();
   // The entry goes into the stream's buffer at once; the stream is flushed at most once a
@@ -442,6 +446,42 @@ void ReportWriter::WriteFlow(const ReportFlow& flow) {
     last_flush_ = now;
   }
   if (!out_) ok_ = false;
+}
+
+void ReportWriter::WriteEvidence(const FlowEvidence& e) {
+  xml_.StartTag("tcpflow:flow");
+  xml_.Attribute("connection_id", e.connection_id);
+  xml_.Attribute("close", CloseReasonName(e.close_reason));
+  xml_.Attribute("handshake", e.handshake ? "yes" : "no");
+  // Counters that are zero are left out (as <tcpflow>'s out_of_order_count is).
+  const auto counter = [this](std::string_view name, std::uint64_t value) {
+    if (value > 0) xml_.Attribute(name, value);
+  };
+  counter("missing_bytes", e.missing_bytes);
+  counter("missing_at_end", e.missing_at_end);
+  counter("holes", e.hole_count);
+  counter("retransmitted_bytes", e.retransmitted_bytes);
+  counter("overlap_bytes", e.overlap_bytes);
+  counter("conflict_bytes", e.conflict_bytes);
+  counter("out_of_order_segments", e.out_of_order_segments);
+  if (e.holes.empty() && e.anomalies.empty()) {
+    xml_.FinishEmpty();
+    return;
+  }
+  xml_.FinishOpen();
+  for (const ByteRange& hole : e.holes) {
+    xml_.StartTag("tcpflow:hole");
+    xml_.Attribute("offset", hole.offset);
+    xml_.Attribute("length", hole.length);
+    xml_.FinishEmpty();
+  }
+  for (const auto& [anomaly, count] : e.anomalies) {
+    xml_.StartTag("tcpflow:anomaly");
+    xml_.Attribute("name", AnomalyName(anomaly));
+    xml_.Attribute("count", count);
+    xml_.FinishEmpty();
+  }
+  xml_.Close();
 }
 
 void ReportWriter::WriteRusage() {

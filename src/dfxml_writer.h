@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "anomaly.h"
+#include "flow_evidence.h"
 #include "flow_key.h"
 #include "packet.h"
 #include "report_extra.h"
@@ -130,8 +131,12 @@ struct ReportFlow {
   std::uint64_t violations = 0;
   std::uint64_t wire_bytes = 0;      // "len": frame lengths on the wire, link layer included
   std::uint64_t captured_bytes = 0;  // "caplen": written only when it differs from len
+  FlowEvidence evidence;             // <tcpflow:flow>: holes, repeats, close, anomalies
   std::vector<ReportExtra> extras;   // in scanner order
 };
+
+// The namespace of tcpflow's own report elements (prefix "tcpflow:", declared on <dfxml>).
+inline constexpr std::string_view kTcpflowNamespace = "http://afflib.org/tcpflow/";
 
 struct ReportTotals {
   std::uint64_t open_fds_at_end = 0;
@@ -181,6 +186,7 @@ class ReportWriter {
 
  private:
   void WriteExtra(const ReportExtra& extra, bool children_on_own_lines);
+  void WriteEvidence(const FlowEvidence& evidence);
   void WriteRusage();
   void Flush();
 

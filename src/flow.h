@@ -15,9 +15,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "anomaly.h"
 #include "flow_key.h"
 #include "packet.h"
 #include "reassembler.h"
@@ -32,6 +35,43 @@ struct FlowOutputState {
   std::uint32_t counter = 0;       // connection counter used in the name (%c)
   std::optional<std::uint32_t> file_id;  // OutputFs handle while the file exists
   bool incomplete = false;               // closed after a write error: the file may lack bytes
+};
+
+// Why a flow was closed (report.xml, the JSON log, -v).
+enum class CloseReason : std::uint8_t {
+  kOpen,         // not closed yet
+  kFin,          // FIN, once every byte before it was in
+  kRst,          // RST
+  kIdleTimeout,  // -S tcp_timeout
+  kMaxSeek,      // a segment jumped more than -m bytes: the next flow goes on
+  kFlowCap,      // -S max_flows: closed to make room for a new flow
+  kEndOfInput,   // the input ended with the flow open
+  kInterrupted,  // the run stopped early (signal, error) with the flow open
+};
+
+// The anomalies counted for one flow (the run's totals count them too): few kinds per flow, so
+// a short list, allocated at the flow's first anomaly.
+class FlowAnomalies {
+ public:
+  using Entry = std::pair<Anomaly, std::uint64_t>;
+  void Count(Anomaly a, std::uint64_t n) {
+    if (n == 0) return;
+    if (!counts_) counts_ = std::make_unique<std::vector<Entry>>();
+    for (Entry& e : *counts_) {
+      if (e.first == a) {
+        e.second += n;
+        return;
+      }
+    }
+    counts_->emplace_back(a, n);
+  }
+  // In the order first counted.
+  std::span<const Entry> entries() const {
+    return counts_ ? std::span<const Entry>(*counts_) : std::span<const Entry>();
+  }
+
+ private:
+  std::unique_ptr<std::vector<Entry>> counts_;
 };
 
 // A sink's per-flow state, kept in the sink's slot; deleted through this base when a flow is
@@ -76,6 +116,7 @@ struct Flow {
   bool client_to_server = false;  // this direction sent a SYN without ACK
   bool fin_seen = false;
   bool has_data = false;  // any payload was offered to the reassembler
+  CloseReason close_reason = CloseReason::kOpen;
 
   // Link-layer identity of the first packet.
   bool has_macs = false;
@@ -89,11 +130,19 @@ struct Flow {
   // What the scanners add to the flow's report entry, appended in scanner order when the flow
   // closes; the ReportSink (last in the fan-out) writes them.
   std::vector<ReportExtra> extras;
+  // This flow's share of the run's anomalies (CountAnomaly).
+  FlowAnomalies anomalies;
 
   // Open-flow bookkeeping for the FlowTable (idle order).
   Flow* idle_prev = nullptr;
   Flow* idle_next = nullptr;
 };
+
+// Counts `a` for the run and for `flow`.
+inline void CountAnomaly(AnomalyCounters& run, Flow& flow, Anomaly a, std::uint64_t n = 1) {
+  run.Count(a, n);
+  flow.anomalies.Count(a, n);
+}
 
 }  // namespace tcpflow
 

@@ -59,7 +59,8 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
     fanout_.Add(alerts_.get());
   }
   if (report != nullptr) {
-    report_sink_ = std::make_unique<ReportSink>(*report, fs);
+    report_sink_ = std::make_unique<ReportSink>(*report, fs, config.reassembly.max_bytes_per_flow,
+                                                config.report.holes_listed);
     fanout_.Add(report_sink_.get());
   }
 }
@@ -164,10 +165,10 @@ void PacketProcessor::ForgetLookAhead() {
   ahead_hash_[1].reset();
 }
 
-void PacketProcessor::Finish(ReportTotals* totals) {
+void PacketProcessor::Finish(ReportTotals* totals, CloseReason open_flows_close) {
   totals->flow_map_size = table_.size();
   totals->max_open_flows = table_.peak_size();
-  demux_.CloseAll();
+  demux_.CloseAll(open_flows_close);
   if (scanners_ != nullptr) {
     std::string error;
     if (!scanners_->Finish(&error)) consumers_.NoteRunEndFailure(error);

@@ -64,9 +64,9 @@ class PacketProcessor {
   // epochs start again.
   void ForgetLookAhead();
   static constexpr std::size_t kLookAheadFrames = 4;
-  // Closes every flow, ends the scanners, waits for the tcp_cmd commands and fills in the run
-  // totals.
-  void Finish(ReportTotals* totals);
+  // Closes every flow (the open ones for `open_flows_close`: kEndOfInput or kInterrupted), ends
+  // the scanners, waits for the tcp_cmd commands and fills in the run totals.
+  void Finish(ReportTotals* totals, CloseReason open_flows_close);
   // Flows open now.
   std::size_t open_flows() const { return table_.size(); }
 

@@ -28,6 +28,7 @@ Reassembler& Reassembler::operator=(Reassembler&& other) noexcept {
   disorder_ = std::move(other.disorder_);
   delivered_bytes_ = other.delivered_bytes_;
   overlap_bytes_ = other.overlap_bytes_;
+  retransmitted_bytes_ = other.retransmitted_bytes_;
   return *this;
 }
 
@@ -39,12 +40,14 @@ ReassemblyStats Reassembler::stats() const {
   ReassemblyStats s;
   s.delivered_bytes = delivered_bytes_;
   s.overlap_bytes = overlap_bytes_;
+  s.retransmitted_bytes = retransmitted_bytes_;
   if (disorder_ != nullptr) {
     s.conflict_bytes = disorder_->conflict_bytes;
     s.out_of_order_segments = disorder_->out_of_order_segments;
     s.forced_gaps = disorder_->forced_gaps;
     s.late_fills = disorder_->late_fills;
     s.dropped_bytes = disorder_->dropped_bytes;
+    s.dropped_holes = disorder_->dropped_holes;
   }
   return s;
 }
@@ -65,6 +68,18 @@ void Reassembler::Add(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
     Deliver(offset, data, sink);
     return;
   }
+  // Bytes that are new to the stream are delivered or buffered: when neither moved, every byte
+  // of the call was a copy of one received before (a retransmission).
+  const std::uint64_t overlap_before = overlap_bytes_;
+  const std::uint64_t kept_before = delivered_bytes_ + buffered_bytes_;
+  Place(offset, data, sink);
+  if (delivered_bytes_ + buffered_bytes_ == kept_before) {
+    retransmitted_bytes_ += overlap_bytes_ - overlap_before;
+  }
+}
+
+void Reassembler::Place(std::uint64_t offset, Bytes data, ReassemblySink& sink) {
+  const std::uint64_t end = offset + data.size();
   if (offset < frontier_) {
     const std::uint64_t below = std::min(end, frontier_) - offset;
     AddBelowFrontier(offset, data.first(below), sink);
@@ -297,6 +312,7 @@ void Reassembler::TrimHoles() {
   while (disorder_->holes.size() > limits_->max_holes_tracked) {
     auto it = disorder_->holes.find(disorder_->holes_by_age.begin()->second);
     disorder_->dropped_bytes += it->second.end - it->first;
+    ++disorder_->dropped_holes;
     EraseHole(it);
   }
 }

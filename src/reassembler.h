@@ -55,13 +55,23 @@ struct ReassemblyBudget {
 struct ReassemblyStats {
   std::uint64_t delivered_bytes = 0;  // distinct bytes delivered (each stream byte counted once)
   std::uint64_t overlap_bytes = 0;    // bytes received again for ranges already delivered/buffered
-  std::uint64_t conflict_bytes = 0;   // of those, bytes that differed from the buffered copy
-                                      // (only detectable while buffered)
+  std::uint64_t retransmitted_bytes = 0;    // of those, bytes of Add calls that brought no new byte
+                                            // (the rest came with new bytes: partial overlaps)
+  std::uint64_t conflict_bytes = 0;         // of those, bytes that differed from the buffered copy
+                                            // (only detectable while buffered)
   std::uint64_t out_of_order_segments = 0;  // Add calls that stored bytes beyond the frontier
   std::uint64_t forced_gaps = 0;            // holes created because a limit forced a flush
   std::uint64_t late_fills = 0;             // Add calls that filled (part of) a hole
   std::uint64_t dropped_bytes = 0;  // hole bytes forgotten because max_holes_tracked was exceeded
                                     // (a late fill there is then treated as overlap)
+  std::uint64_t dropped_holes = 0;  // holes forgotten so
+};
+
+// A run of stream offsets [offset, offset + length).
+struct ByteRange {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  friend bool operator==(const ByteRange&, const ByteRange&) = default;
 };
 
 // One flow direction. Not thread-safe. Movable (the moved-from object holds nothing), not copyable.
@@ -96,6 +106,15 @@ class Reassembler {
   // True when a tracked hole or an undelivered byte lies below `offset`.
   bool HasHolesBelow(std::uint64_t offset) const;
   std::size_t holes_tracked() const { return disorder_ == nullptr ? 0 : disorder_->holes.size(); }
+  // Calls f(ByteRange) for each tracked hole below the frontier, in offset order, while f
+  // returns true.
+  template <typename F>
+  void ForEachHole(F&& f) const {
+    if (disorder_ == nullptr) return;
+    for (const auto& [start, hole] : disorder_->holes) {
+      if (!f(ByteRange{start, hole.end - start})) return;
+    }
+  }
   ReassemblyStats stats() const;
 
  private:
@@ -106,6 +125,8 @@ class Reassembler {
   using BufferMap = std::map<std::uint64_t, std::vector<std::uint8_t>>;
   using HoleMap = std::map<std::uint64_t, Hole>;
 
+  // Add without the retransmission bookkeeping.
+  void Place(std::uint64_t offset, Bytes data, ReassemblySink& sink);
   // The three parts of Add, by where `data` (already cut at the frontier) lies.
   void AddBelowFrontier(std::uint64_t offset, Bytes data, ReassemblySink& sink);
   void AddAtFrontier(std::uint64_t offset, Bytes data, ReassemblySink& sink);
@@ -145,6 +166,7 @@ class Reassembler {
     std::uint64_t forced_gaps = 0;
     std::uint64_t late_fills = 0;
     std::uint64_t dropped_bytes = 0;
+    std::uint64_t dropped_holes = 0;
   };
   Disorder& disorder();  // made on first use
   bool HasBuffered() const { return disorder_ != nullptr && !disorder_->buffer.empty(); }
@@ -153,6 +175,7 @@ class Reassembler {
   std::unique_ptr<Disorder> disorder_;
   std::uint64_t delivered_bytes_ = 0;
   std::uint64_t overlap_bytes_ = 0;  // plain retransmissions need no Disorder
+  std::uint64_t retransmitted_bytes_ = 0;
 };
 
 }  // namespace tcpflow

@@ -29,6 +29,7 @@ void ReportSink::OnFlowClose(Flow& flow, const StoredFile& file) {
   entry.violations = flow.violations;
   entry.wire_bytes = flow.wire_bytes;
   entry.captured_bytes = flow.captured_bytes;
+  entry.evidence = CollectEvidence(flow, file, max_bytes_per_flow_, holes_listed_);
   if (file.incomplete) entry.extras.push_back(Incomplete());
   for (ReportExtra& extra : flow.extras) entry.extras.push_back(std::move(extra));
   flow.extras.clear();

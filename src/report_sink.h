@@ -22,8 +22,14 @@ namespace tcpflow {
 
 class ReportSink final : public StreamSink {
  public:
-  // `fs` is the file system the flow files are written to (it says when their closes are done).
-  ReportSink(ReportWriter& writer, const OutputFs& fs) : writer_(writer), fs_(fs) {}
+  // `fs` is the file system the flow files are written to (it says when their closes are done);
+  // `max_bytes_per_flow` is -b and `holes_listed` the most holes an entry lists (CollectEvidence).
+  ReportSink(ReportWriter& writer, const OutputFs& fs, std::int64_t max_bytes_per_flow,
+             std::size_t holes_listed)
+      : writer_(writer),
+        fs_(fs),
+        max_bytes_per_flow_(max_bytes_per_flow),
+        holes_listed_(holes_listed) {}
   void OnFlowOpen(Flow&) override {}
   void OnFileCreated(Flow&, const std::string&) override {}
   void OnData(Flow&, std::uint64_t, Bytes, const Timeval&) override {}
@@ -37,6 +43,8 @@ class ReportSink final : public StreamSink {
  private:
   ReportWriter& writer_;
   const OutputFs& fs_;
+  const std::int64_t max_bytes_per_flow_;
+  const std::size_t holes_listed_;
   // Entries whose files' closes are not done yet (close ticket, entry), oldest from
   // waiting_[waiting_head_] on: a vector drained from the front and compacted now and then,
   // so that a waiting entry costs no allocation (a deque allocates a node every entry or two).

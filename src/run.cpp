@@ -299,7 +299,9 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
   }
   ReportTotals totals;
   totals.open_fds_at_end = fs.open_descriptors();
-  pipeline.Finish(&totals);
+  // Flows still open close for the end of the input, or because the run stopped early.
+  pipeline.Finish(
+      &totals, outcome.termination.empty() ? CloseReason::kEndOfInput : CloseReason::kInterrupted);
   if (const FlowAlerts* alerts = pipeline.alerts()) {
     if (alerts->alert_failed()) err << "tcpflow: warning: " << alerts->alert_error() << "\n";
     const CommandStats commands = alerts->command_stats();

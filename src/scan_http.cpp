@@ -319,7 +319,7 @@ void HttpScanner::OnGap(Flow& flow, std::uint64_t offset, std::uint64_t length, 
   // The flow file holds zeros there, and they are parsed as the file reads (as tcpflow 1.6.1
   // does). A body of known length keeps its framing, the zeros becoming part of it; anything
   // else fails to parse and resynchronises at the next message start.
-  anomalies_->Count(Anomaly::kHttpStreamHole);
+  CountAnomaly(*anomalies_, flow, Anomaly::kHttpStreamHole);
   state.ts = ts;
   const std::uint64_t end = offset + length;
   while (state.next_offset < end && state.parser) {

@@ -45,8 +45,9 @@ Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const Lin
                            std::uint32_t isn) {
   // The flow cap: make room by closing the least recently active flows, as a timeout would.
   while (config_.max_flows != 0 && table_.size() >= config_.max_flows) {
-    anomalies_.Count(Anomaly::kFlowCapClosed);
-    CloseFlow(table_.Oldest());
+    Flow* oldest = table_.Oldest();
+    CountAnomaly(anomalies_, *oldest, Anomaly::kFlowCapClosed);
+    CloseFlow(oldest, CloseReason::kFlowCap);
   }
   Flow* flow = table_.Create(key);
   flow->isn = isn;
@@ -59,14 +60,15 @@ Flow* TcpDemux::CreateFlow(const FlowKey& key, const PacketMeta& meta, const Lin
   return flow;
 }
 
-void TcpDemux::CloseFlow(Flow* flow) {
+void TcpDemux::CloseFlow(Flow* flow, CloseReason reason) {
+  flow->close_reason = reason;
   FlowDelivery delivery(*flow, sink_, flow->last_seen);
   flow->reassembler.Flush(delivery);
   const ReassemblyStats& stats = flow->reassembler.stats();
-  anomalies_.Count(Anomaly::kOverlap, stats.overlap_bytes);
-  anomalies_.Count(Anomaly::kOverlapConflict, stats.conflict_bytes);
-  anomalies_.Count(Anomaly::kOutOfOrderLimit, stats.forced_gaps);
-  anomalies_.Count(Anomaly::kHolesForgotten, stats.dropped_bytes);
+  CountAnomaly(anomalies_, *flow, Anomaly::kOverlap, stats.overlap_bytes);
+  CountAnomaly(anomalies_, *flow, Anomaly::kOverlapConflict, stats.conflict_bytes);
+  CountAnomaly(anomalies_, *flow, Anomaly::kOutOfOrderLimit, stats.forced_gaps);
+  CountAnomaly(anomalies_, *flow, Anomaly::kHolesForgotten, stats.dropped_bytes);
   sink_.OnFlowClose(*flow);
   table_.Remove(flow);
 }
@@ -89,7 +91,7 @@ void TcpDemux::StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, cons
     if (flow->syn_count > 0) {
       // The SYN fixed where the stream starts: nothing can come before it.
       ++flow->violations;
-      anomalies_.Count(Anomaly::kDataBeforeIsn);
+      CountAnomaly(anomalies_, *flow, Anomaly::kDataBeforeIsn);
       return;
     }
     // Picked up mid-stream and earlier bytes arrived: insert them in front.
@@ -121,13 +123,14 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
   Flow* flow = table_.Find(key);
   if (flow != nullptr) {
     if (tcp.syn() && flow->syn_count > 0 && flow->has_data) {
-      anomalies_.Count(Anomaly::kIgnoredSyn);  // a new connection's SYN on a live tuple
+      // A new connection's SYN on a live tuple.
+      CountAnomaly(anomalies_, *flow, Anomaly::kIgnoredSyn);
       return Outcome::kIgnored;
     }
     std::int32_t jump = SeqDiff(data_seq, NextSeq(*flow));
     if (static_cast<std::uint64_t>(std::abs(static_cast<std::int64_t>(jump))) > config_.max_seek) {
-      anomalies_.Count(Anomaly::kFlowSplitMaxSeek);
-      CloseFlow(flow);
+      CountAnomaly(anomalies_, *flow, Anomaly::kFlowSplitMaxSeek);
+      CloseFlow(flow, CloseReason::kMaxSeek);
       flow = nullptr;
     }
   }
@@ -154,7 +157,7 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
     if (!tcp.ack_flag()) flow->client_to_server = true;
     if (has_payload) {
       ++flow->violations;
-      anomalies_.Count(Anomaly::kSynWithData);
+      CountAnomaly(anomalies_, *flow, Anomaly::kSynWithData);
     }
   }
   if (!taps_.empty()) {
@@ -176,10 +179,10 @@ TcpDemux::Outcome TcpDemux::Process(const PacketMeta& meta, const LinkLayer& lin
   if (config_.no_purge) {
     // -P: the flow stays in the table, so later packets of the tuple still reach it.
   } else if (tcp.rst()) {
-    CloseFlow(flow);
+    CloseFlow(flow, CloseReason::kRst);
   } else if (flow->fin_seen && flow->reassembler.frontier() >= flow->fin_offset &&
              !flow->reassembler.HasHolesBelow(flow->fin_offset)) {
-    CloseFlow(flow);
+    CloseFlow(flow, CloseReason::kFin);
   }
   return Outcome::kProcessed;
 }
@@ -192,12 +195,12 @@ void TcpDemux::ExpireIdle(const Timeval& now) {
     if (idle_sec <= static_cast<std::int64_t>(config_.tcp_timeout_sec)) {
       break;
     }
-    CloseFlow(oldest);
+    CloseFlow(oldest, CloseReason::kIdleTimeout);
   }
 }
 
-void TcpDemux::CloseAll() {
-  for (Flow* flow : table_.FlowsInCreationOrder()) CloseFlow(flow);
+void TcpDemux::CloseAll(CloseReason reason) {
+  for (Flow* flow : table_.FlowsInCreationOrder()) CloseFlow(flow, reason);
 }
 
 }  // namespace tcpflow

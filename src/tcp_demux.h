@@ -55,8 +55,8 @@ class TcpDemux {
                   const TcpLayer& tcp, bool finish_only);
   // Closes flows idle for more than tcp_timeout seconds before `now` (no-op when the timeout is 0).
   void ExpireIdle(const Timeval& now);
-  // Closes every open flow in creation order (end of input or an orderly stop).
-  void CloseAll();
+  // Closes every open flow in creation order, for `reason` (kEndOfInput or kInterrupted).
+  void CloseAll(CloseReason reason);
 
   std::uint64_t total_packets() const { return total_packets_; }
   // Adds a tap that sees every segment reaching a flow (not owned; must outlive the demux).
@@ -65,7 +65,7 @@ class TcpDemux {
  private:
   Flow* CreateFlow(const FlowKey& key, const PacketMeta& meta, const LinkLayer& link,
                    std::uint32_t isn);
-  void CloseFlow(Flow* flow);
+  void CloseFlow(Flow* flow, CloseReason reason);
   void StoreData(Flow* flow, std::uint32_t data_seq, Bytes payload, const Timeval& ts);
   bool IsRetransmissionAfterClose(const FlowKey& key, std::uint32_t data_seq, Bytes payload) const;
 

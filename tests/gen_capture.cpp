@@ -336,6 +336,23 @@ ByteVec Hole() {
   return ToPcap(c.frames());
 }
 
+// Holes at the start, middle and end of both directions, and a client FIN beyond its last byte.
+ByteVec HolesBoth() {
+  Conversation c = Conv();
+  c.Handshake();
+  c.ClientSegmentAt(3, "T /a HTTP/1.0\r\n");        // [0, 3) missing
+  c.ClientSegmentAt(40, "Host: example\r\n");       // [18, 40) missing
+  c.ClientSegmentAt(70, "\r\n");                    // [55, 70) missing
+  c.ServerSegmentAt(0, "HTTP/1.0 200 OK\r\n\r\n");  // 19 bytes
+  c.ServerSegmentAt(100, "middle");                 // [19, 100) missing
+  c.ServerSegmentAt(200, "end");                    // [106, 200) missing
+  c.SetServerNext(203);
+  c.ServerFin();
+  c.SetClientNext(80);  // [72, 80) never came: the FIN says the stream was longer
+  c.ClientFin();
+  return ToPcap(c.frames());
+}
+
 ByteVec HoleFilled() {
   Conversation c = Conv();
   c.Handshake();
@@ -989,6 +1006,10 @@ constexpr std::array kScenarios{
     Scenario{"hole",
              "AAAA at 0, CCCC at 8, FIN at 12, 4..8 never sent; client flow AAAA\\0\\0\\0\\0CCCC",
              Hole},
+    Scenario{"holes_both",
+             "holes at start, middle and end of both directions; the client's FIN 8 bytes past "
+             "its last byte",
+             HolesBoth},
     Scenario{"hole_filled", "AAAA at 0, CCCC at 8, FIN, then BBBB at 4; client flow AAAABBBBCCCC",
              HoleFilled},
     Scenario{"midstream",

@@ -86,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       processor.HandlePacket(packet.link_type, packet, false);
     }
     ReportTotals totals;
-    processor.Finish(&totals);
+    processor.Finish(&totals, CloseReason::kEndOfInput);
     report.WriteFooter(totals);
   }
   return 0;

@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       processor.HandlePacket(link_type, packet, false);
     }
     ReportTotals totals;
-    processor.Finish(&totals);
+    processor.Finish(&totals, CloseReason::kEndOfInput);
     report.WriteFooter(totals);
   }
   return 0;

@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (pause) ts.sec += 60;
     }
     ReportTotals totals;
-    processor.Finish(&totals);
+    processor.Finish(&totals, CloseReason::kEndOfInput);
     report.WriteFooter(totals);
   }
   return 0;

@@ -202,12 +202,15 @@ ReportFlow Flow() {
   f.packets = 4;
   f.wire_bytes = 243;
   f.captured_bytes = 243;
+  f.evidence.connection_id = 7;
+  f.evidence.close_reason = CloseReason::kFin;
+  f.evidence.handshake = true;
   return f;
 }
 
 constexpr std::string_view kExpectedHeader =
     "<?xml version='1.0' encoding='UTF-8'?>\n"
-    "<dfxml xmloutputversion='1.0'>\n"
+    "<dfxml xmloutputversion='1.0' xmlns:tcpflow='http://afflib.org/tcpflow/'>\n"
     "  <metadata \n"
     "  xmlns='http://afflib.org/tcpflow/' \n"
     "  xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' \n"
@@ -252,6 +255,7 @@ constexpr std::string_view kExpectedFlow =
     "mac_daddr='66:77:88:99:aa:bb' mac_saddr='00:11:22:33:44:55' family='2' "
     "src_ipn='192.168.1.2' dst_ipn='10.0.0.1' srcport='34567' dstport='80' packets='4' "
     "len='243' />\n"
+    "      <tcpflow:flow connection_id='7' close='fin' handshake='yes' />\n"
     "    </fileobject>\n";
 
 constexpr std::string_view kExpectedFooter =
@@ -517,6 +521,45 @@ TEST(DfxmlWriterTest, FilenameIsEscaped) {
             std::string::npos);
 }
 
+TEST(DfxmlWriterTest, EvidenceListsCountersHolesAndAnomalies) {
+  ReportFlow flow = Flow();
+  FlowEvidence& e = flow.evidence;
+  e.close_reason = CloseReason::kEndOfInput;
+  e.handshake = false;
+  e.missing_bytes = 740;
+  e.missing_at_end = 7;
+  e.hole_count = 2;
+  e.holes = {{0, 3}, {25947, 730}};
+  e.retransmitted_bytes = 5;
+  e.overlap_bytes = 6;
+  e.conflict_bytes = 2;
+  e.out_of_order_segments = 26;
+  e.anomalies = {{Anomaly::kHttpStreamHole, 1}, {Anomaly::kOverlap, 11}};
+  const std::string xml = FlowXml(flow);
+  EXPECT_NE(xml.find("len='243' />\n"
+                     "      <tcpflow:flow connection_id='7' close='end_of_input' handshake='no' "
+                     "missing_bytes='740' missing_at_end='7' holes='2' retransmitted_bytes='5' "
+                     "overlap_bytes='6' conflict_bytes='2' out_of_order_segments='26'>\n"
+                     "        <tcpflow:hole offset='0' length='3' />\n"
+                     "        <tcpflow:hole offset='25947' length='730' />\n"
+                     "        <tcpflow:anomaly name='http_stream_hole' count='1' />\n"
+                     "        <tcpflow:anomaly name='overlap_bytes' count='11' />\n"
+                     "      </tcpflow:flow>\n"
+                     "    </fileobject>\n"),
+            std::string::npos)
+      << xml;
+}
+
+TEST(DfxmlWriterTest, CloseReasonsHaveStableNames) {
+  EXPECT_EQ(CloseReasonName(CloseReason::kFin), "fin");
+  EXPECT_EQ(CloseReasonName(CloseReason::kRst), "rst");
+  EXPECT_EQ(CloseReasonName(CloseReason::kIdleTimeout), "idle_timeout");
+  EXPECT_EQ(CloseReasonName(CloseReason::kMaxSeek), "max_seek");
+  EXPECT_EQ(CloseReasonName(CloseReason::kFlowCap), "flow_cap");
+  EXPECT_EQ(CloseReasonName(CloseReason::kEndOfInput), "end_of_input");
+  EXPECT_EQ(CloseReasonName(CloseReason::kInterrupted), "interrupted");
+}
+
 TEST(DfxmlWriterTest, ExtrasFollowTheTcpflowElementInOrder) {
   ReportFlow flow = Flow();
   flow.extras.push_back({"hashdigest", {{"type", "MD5"}}, "24339252bc18a930eaa265a6508e668a", {}});
@@ -536,6 +579,7 @@ TEST(DfxmlWriterTest, ExtrasFollowTheTcpflowElementInOrder) {
   const std::string xml = FlowXml(flow);
   EXPECT_NE(
       xml.find("len='243' />\n"
+               "      <tcpflow:flow connection_id='7' close='fin' handshake='yes' />\n"
                "      <hashdigest type='MD5'>24339252bc18a930eaa265a6508e668a</hashdigest>\n"
                "      <byte_runs>\n"
                "        <byte_run file_offset='79'><fileobject><filename>o/x-HTTPBODY-001.html"

@@ -245,7 +245,7 @@ class LookAheadTest : public ::testing::Test {
   static void BreakThePromise(ByteVec& frame) { frame[37] = 81; }
   std::string FlowFile(const std::string& name) {
     ReportTotals totals;
-    processor_.Finish(&totals);
+    processor_.Finish(&totals, CloseReason::kEndOfInput);
     const auto it = fs_.files().find(name);
     if (it == fs_.files().end()) return "<missing>";
     return std::string(it->second.bytes.begin(), it->second.bytes.end());

@@ -71,7 +71,7 @@ class PipelineTest : public ::testing::Test {
       taken.push_back(processor.HandlePacket(link_type, packet, false));
     }
     ReportTotals totals;
-    processor.Finish(&totals);
+    processor.Finish(&totals, CloseReason::kEndOfInput);
     report.WriteFooter(totals);
     anomalies_ = processor.anomalies();
     failed_ = processor.failed();

@@ -94,7 +94,7 @@ class ReportSinkTest : public ::testing::Test {
   std::ostringstream out_;
   ReportWriter writer_;
   TicketFs fs_;
-  ReportSink sink_{writer_, fs_};
+  ReportSink sink_{writer_, fs_, -1, 64};
   ReassemblyLimits limits_;
   ReassemblyBudget budget_;
   std::uint64_t ticket_ = 0;

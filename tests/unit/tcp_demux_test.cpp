@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "filename_template.h"
+#include "flow_evidence.h"
 #include "flow_table.h"
 #include "flow_writer.h"
 #include "output_dir.h"
@@ -22,9 +23,11 @@ const std::uint8_t kServerIp[4] = {10, 0, 0, 1};
 const std::string kC2S = "192.168.001.002.34567-010.000.000.001.00080";
 const std::string kS2C = "010.000.000.001.00080-192.168.001.002.34567";
 
-// Records every event for the client's flow direction, as "D off len", "G off len", "S n", "C".
+// Records every event for the client's flow direction, as "D off len", "G off len", "S n", "C",
+// and what CollectEvidence says of each of its flows at close (4 holes listed at most).
 class EventLog final : public StreamSink {
  public:
+  explicit EventLog(std::int64_t max_bytes_per_flow) : max_bytes_per_flow_(max_bytes_per_flow) {}
   void OnFlowOpen(Flow&) override {}
   void OnFileCreated(Flow&, const std::string&) override {}
   void OnData(Flow& flow, std::uint64_t offset, Bytes data, const Timeval&) override {
@@ -34,10 +37,17 @@ class EventLog final : public StreamSink {
     Log(flow, "G " + std::to_string(offset) + " " + std::to_string(length));
   }
   void OnShift(Flow& flow, std::uint64_t n) override { Log(flow, "S " + std::to_string(n)); }
-  void OnFlowClose(Flow& flow, const StoredFile&) override { Log(flow, "C"); }
+  void OnFlowClose(Flow& flow, const StoredFile& file) override {
+    Log(flow, "C");
+    FlowEvidence e = CollectEvidence(flow, file, max_bytes_per_flow_, 4);
+    (flow.key.src_port != 80 ? client : server).push_back(std::move(e));
+  }
   std::vector<std::string> events;
+  std::vector<FlowEvidence> client;  // the client direction's closed flows, in close order
+  std::vector<FlowEvidence> server;
 
  private:
+  std::int64_t max_bytes_per_flow_;
   void Log(const Flow& flow, std::string event) {
     if (flow.key.src_port != 80) events.push_back(std::move(event));
   }
@@ -52,6 +62,7 @@ class DemuxHarness {
         template_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)),
         table_(42, limits_, budget_),
         writer_(output_, reassembly_, template_, fs_),
+        log_(reassembly.max_bytes_per_flow),
         fanout_(&writer_),
         demux_(reassembly_, table_, fanout_, &writer_, anomalies_),
         isn_(isn) {
@@ -95,7 +106,7 @@ class DemuxHarness {
     Send(false, 0, "", kTcpSyn | kTcpAck);
     Send(true, 0, "", kTcpAck);
   }
-  void Finish() { demux_.CloseAll(); }
+  void Finish() { demux_.CloseAll(CloseReason::kEndOfInput); }
   void Advance(std::int64_t seconds) { now_ += seconds; }
   // Later segments belong to the connection from this client port (default 34567).
   void UsePort(std::uint16_t port) { client_port_ = port; }
@@ -117,6 +128,9 @@ class DemuxHarness {
   TcpDemux& demux() { return demux_; }
   // What reached the sinks for the client's direction.
   const std::vector<std::string>& events() const { return log_.events; }
+  // What CollectEvidence said of each closed flow of the client's (server's) direction.
+  const std::vector<FlowEvidence>& client_closed() const { return log_.client; }
+  const std::vector<FlowEvidence>& server_closed() const { return log_.server; }
 
  private:
   std::string error_;
@@ -464,6 +478,121 @@ class CountingSink final : public StreamSink {
   int opens = 0;
   int discontinuities = 0;
 };
+
+// Evidence (flow_evidence.h) of flows driven through the demux.
+
+TEST_P(TcpDemuxTest, EvidenceOfACleanConversation) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "GET / HTTP/1.0\r\n\r\n");
+  h.Server(0, "HTTP/1.0 200 OK\r\n\r\nhello");
+  h.Client(18, "", kTcpFin | kTcpAck);
+  h.Server(24, "", kTcpRst | kTcpAck);
+  ASSERT_EQ(h.client_closed().size(), 1u);
+  ASSERT_EQ(h.server_closed().size(), 1u);
+  const FlowEvidence& c = h.client_closed()[0];
+  const FlowEvidence& s = h.server_closed()[0];
+  EXPECT_EQ(c.close_reason, CloseReason::kFin);
+  EXPECT_EQ(s.close_reason, CloseReason::kRst);
+  EXPECT_TRUE(c.handshake);
+  EXPECT_TRUE(s.handshake);
+  EXPECT_EQ(c.connection_id, s.connection_id) << "both directions: one connection";
+  EXPECT_EQ(c.missing_bytes + c.hole_count + c.retransmitted_bytes + c.overlap_bytes, 0u);
+  EXPECT_TRUE(c.holes.empty());
+  EXPECT_TRUE(c.anomalies.empty());
+}
+
+TEST_P(TcpDemuxTest, EvidenceListsHolesAtStartMiddleAndEndAndTheMissingTail) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(2, "AA");                    // [0, 2) missing: a hole at the start
+  h.Client(8, "CCCC");                  // [4, 8) missing: in the middle
+  h.Client(20, "EE");                   // [12, 20) missing: just before the last bytes
+  h.Client(30, "", kTcpFin | kTcpAck);  // [22, 30) never came: the missing end
+  h.Finish();
+  ASSERT_EQ(h.client_closed().size(), 1u);
+  const FlowEvidence& e = h.client_closed()[0];
+  EXPECT_EQ(h.File(kC2S), std::string("\0\0AA\0\0\0\0CCCC", 12) + std::string(8, '\0') + "EE");
+  EXPECT_EQ(e.holes, (std::vector<ByteRange>{{0, 2}, {4, 4}, {12, 8}}));
+  EXPECT_EQ(e.hole_count, 3u);
+  EXPECT_EQ(e.missing_at_end, 8u);
+  EXPECT_EQ(e.missing_bytes, 2u + 4u + 8u + 8u);
+  EXPECT_EQ(e.close_reason, CloseReason::kEndOfInput) << "the holes kept the FIN from closing";
+  EXPECT_EQ(e.out_of_order_segments, 3u);
+}
+
+TEST_P(TcpDemuxTest, EvidenceForgetsFilledHolesAndBoundsTheList) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  for (int i = 0; i < 6; ++i) h.Client(4 * i + 2, "xx");  // six holes of 2 bytes
+  h.Client(30, "", kTcpFin | kTcpAck);
+  h.Client(0, "ff");  // fills the first hole late
+  h.Finish();
+  ASSERT_EQ(h.client_closed().size(), 1u);
+  const FlowEvidence& e = h.client_closed()[0];
+  EXPECT_EQ(e.hole_count, 5u);
+  EXPECT_EQ(e.holes, (std::vector<ByteRange>{{4, 2}, {8, 2}, {12, 2}, {16, 2}}))
+      << "at most 4 listed (the harness's bound), all counted";
+  EXPECT_EQ(e.missing_bytes, 5u * 2u + 6u);
+}
+
+TEST_P(TcpDemuxTest, EvidenceTellsRetransmissionsFromOverlapsAndConflicts) {
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(0, "AAAA");   // a retransmission: nothing new
+  h.Client(2, "AABB");   // overlaps 2 bytes, brings 2 new ones
+  h.Client(10, "DDDD");  // buffered beyond a hole
+  h.Client(10, "DXDD");  // a conflicting copy of buffered bytes
+  h.Client(6, "CCCC");
+  h.Finish();
+  ASSERT_EQ(h.client_closed().size(), 1u);
+  const FlowEvidence& e = h.client_closed()[0];
+  EXPECT_EQ(h.File(kC2S), "AAAABBCCCCDDDD") << "first copies win";
+  EXPECT_EQ(e.retransmitted_bytes, 8u) << "AAAA again, and DXDD (nothing new)";
+  EXPECT_EQ(e.overlap_bytes, 2u);
+  EXPECT_EQ(e.conflict_bytes, 1u);
+  EXPECT_EQ(e.missing_bytes, 0u);
+  ASSERT_EQ(e.anomalies.size(), 2u);
+  EXPECT_EQ(e.anomalies[0], (FlowAnomalies::Entry{Anomaly::kOverlap, 10}));
+  EXPECT_EQ(e.anomalies[1], (FlowAnomalies::Entry{Anomaly::kOverlapConflict, 1}));
+}
+
+TEST_P(TcpDemuxTest, EvidenceCloseReasonsOfSplitsCapsAndTimeouts) {
+  config_.max_seek = 1000;
+  config_.tcp_timeout_sec = 30;
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(0, "AAAA");
+  h.Client(5000, "BBBB");  // beyond -m: a new flow goes on
+  h.Advance(100);
+  h.Server(0, "x");        // its packet time closes the client's second flow: idle too long
+  h.Client(5004, "CCCC");  // a third flow
+  h.Finish();
+  ASSERT_EQ(h.client_closed().size(), 3u);
+  EXPECT_EQ(h.client_closed()[0].close_reason, CloseReason::kMaxSeek);
+  EXPECT_TRUE(h.client_closed()[0].handshake);
+  EXPECT_EQ(h.client_closed()[0].anomalies,
+            (std::vector<FlowAnomalies::Entry>{{Anomaly::kFlowSplitMaxSeek, 1}}));
+  EXPECT_EQ(h.client_closed()[1].close_reason, CloseReason::kIdleTimeout);
+  EXPECT_FALSE(h.client_closed()[1].handshake) << "picked up mid-stream";
+  EXPECT_EQ(h.client_closed()[2].close_reason, CloseReason::kEndOfInput);
+}
+
+TEST_P(TcpDemuxTest, EvidenceListsOnlyHolesTheFileHoldsBelowTheByteCap) {
+  config_.max_bytes_per_flow = 10;
+  DemuxHarness h(config_, isn());
+  h.Handshake();
+  h.Client(2, "AA");    // hole [0, 2): bytes after it are stored
+  h.Client(8, "CCCC");  // hole [4, 8): bytes at 8 and 9 are stored
+  h.Client(14, "EE");   // hole [12, 14): beyond the cap
+  h.Finish();
+  ASSERT_EQ(h.client_closed().size(), 1u);
+  const FlowEvidence& e = h.client_closed()[0];
+  EXPECT_EQ(e.holes, (std::vector<ByteRange>{{0, 2}, {4, 4}}));
+  EXPECT_EQ(e.hole_count, 3u);
+  EXPECT_EQ(e.missing_bytes, 8u);
+}
 
 TEST(TcpDemuxLargeTest, StreamBeyondFourGigabytesStaysOneFlow) {
   ReassemblyConfig config;
