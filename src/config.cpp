@@ -459,10 +459,14 @@ class Parser {
     if (config_.mode == RunMode::kRun && chroot_given_ && config_.drop_to_user.empty()) {
       return Fail("-z requires -U");
     }
-    // Console mode (-c/-C) prints segments instead of storing flows, and writes no report.
+    // Console mode (-c/-C) prints segments instead of storing flows, and writes a report only
+    // when -X names one.
     if (config_.console.enabled) {
       config_.output.store_output = false;
-      config_.report.enabled = false;
+      if (config_.report.path.empty()) config_.report.enabled = false;
+      if (config_.report.json_path == "-") {
+        return Fail("-S json=- writes to standard output, which -c/-C prints to: name a file");
+      }
     }
     return true;
   }

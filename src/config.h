@@ -79,6 +79,7 @@ struct ReportConfig {
   bool enabled = true;              // -S enable_report=NO clears it
   std::string path;                 // -X; empty = <outdir>/report.xml
   std::uint32_t holes_listed = 64;  // -S holes_listed: most holes listed per flow (all counted)
+  std::string json_path;  // -S json: the JSON Lines flow log; "-" = standard output; "" = none
   bool operator==(const ReportConfig&) const = default;
 };
 
@@ -350,6 +351,9 @@ inline constexpr SettingInfo kSettings[] = {
     {"enable_report", SettingType::kBoolean, "YES", "report",
      "write the DFXML report; a value not starting with Y, T or 1 turns it off",
      [](Config& c, const SettingValue& v) { c.report.enabled = v.flag; }},
+    {"json", SettingType::kText, "", "report",
+     "write a JSON Lines log to FILE, a line per connection ('-': stdout)",
+     [](Config& c, const SettingValue& v) { c.report.json_path = v.text; }},
     {"holes_listed", SettingType::kInteger, "64", "report",
      "most holes listed per flow direction (the rest are counted)",
      [](Config& c, const SettingValue& v) {

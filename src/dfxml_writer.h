@@ -135,8 +135,6 @@ struct ReportFlow {
   std::vector<ReportExtra> extras;   // in scanner order
 };
 
-// The namespace of tcpflow's own report elements (prefix "tcpflow:", declared on <dfxml>).
-inline constexpr std::string_view kTcpflowNamespace = "http://afflib.org/tcpflow/";
 
 struct ReportTotals {
   std::uint64_t open_fds_at_end = 0;

@@ -133,6 +133,9 @@ struct Flow {
   // This flow's share of the run's anomalies (CountAnomaly).
   FlowAnomalies anomalies;
 
+  // The other direction of the connection while both are open (the FlowTable keeps it), else
+  // null.
+  Flow* reverse = nullptr;
   // Open-flow bookkeeping for the FlowTable (idle order).
   Flow* idle_prev = nullptr;
   Flow* idle_next = nullptr;

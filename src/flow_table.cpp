@@ -61,6 +61,10 @@ Flow* FlowTable::Create(const FlowKey& key) {
   f->flow_id = next_flow_id_++;
   Flow* reverse = Find(key.Reversed());
   f->session_id = reverse != nullptr ? reverse->session_id : next_session_id_++;
+  if (reverse != nullptr) {
+    f->reverse = reverse;
+    reverse->reverse = f;
+  }
   const std::uint64_t hash = Hash(key);
   slots_[Probe(key, hash)] = Slot{hash, f};
   ++size_;
@@ -71,6 +75,7 @@ Flow* FlowTable::Create(const FlowKey& key) {
 
 void FlowTable::Remove(Flow* flow) {
   if (keep_idle_order_) Unlink(flow);
+  if (flow->reverse != nullptr) flow->reverse->reverse = nullptr;
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = static_cast<std::size_t>(Hash(flow->key)) & mask;
   while (slots_[i].flow != flow) i = (i + 1) & mask;

@@ -136,6 +136,12 @@ void JsonWriter::String(std::string_view value) {
   after_value_ = true;
 }
 
+void JsonWriter::Raw(std::string_view json) {
+  Separate();
+  buffer_.append(json);
+  after_value_ = true;
+}
+
 void JsonWriter::Uint(std::uint64_t value) {
   Separate();
   AppendNumber(buffer_, value);

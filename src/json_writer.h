@@ -37,6 +37,8 @@ class JsonWriter {
   void Int(std::int64_t value);
   void Bool(bool value);
   void Null();
+  // A value that is already JSON (from another JsonWriter's data()), written as it is.
+  void Raw(std::string_view json);
 
   // Key(key) followed by the value.
   void Field(std::string_view key, std::string_view value);

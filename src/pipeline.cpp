@@ -22,7 +22,8 @@ namespace tcpflow {
 
 PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, OutputFs& fs,
                                  const FilenameTemplate& name_template, ReportWriter* report,
-                                 ConsoleWriter* console, ScannerSet* scanners)
+                                 ConsoleWriter* console, ScannerSet* scanners,
+                                 std::ostream* flow_log)
     : config_(config),
       fs_(fs),
       limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
@@ -57,6 +58,14 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
   if (config.alerts.enabled()) {
     alerts_ = std::make_unique<FlowAlerts>(config.alerts);
     fanout_.Add(alerts_.get());
+  }
+  if (flow_log != nullptr) {
+    flow_log_ = std::make_unique<FlowLog>(
+        *flow_log, config.report.json_path,
+        FlowLogSettings{config.output.outdir, config.reassembly.max_bytes_per_flow,
+                        config.report.holes_listed});
+    fanout_.Add(flow_log_.get());
+    consumers_.Add(*flow_log_);
   }
   if (report != nullptr) {
     report_sink_ = std::make_unique<ReportSink>(*report, fs, config.reassembly.max_bytes_per_flow,
@@ -176,6 +185,7 @@ void PacketProcessor::Finish(ReportTotals* totals, CloseReason open_flows_close)
   }
   if (alerts_) alerts_->Finish();
   if (flow_pcaps_) flow_pcaps_->Finish();
+  if (flow_log_ && !flow_log_->Finish()) consumers_.NoteRunEndFailure(flow_log_->error());
   // Everything queued reaches the disk before the report's last entries and totals.
   if (!fs_.Flush()) consumers_.NoteRunEndFailure(fs_.error());
   if (report_sink_) report_sink_->WriteReady(/*all=*/true);

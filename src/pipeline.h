@@ -10,6 +10,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <vector>
 
 #include "anomaly.h"
@@ -20,6 +21,7 @@
 #include "filename_template.h"
 #include "findx_writer.h"
 #include "flow_alerts.h"
+#include "flow_log.h"
 #include "flow_pcap_writer.h"
 #include "flow_table.h"
 #include "flow_writer.h"
@@ -38,10 +40,12 @@ class PacketProcessor {
  public:
   // Everything passed in must outlive the processor. `seed` (RunSeed) seeds its hashes.
   // `report` may be null (no report). `scanners`: the run's scanners (null = none, tcpdemux on).
+  // `flow_log`: the stream of the JSON Lines flow log (-S json), or null.
   // -S tcp_alert_fd / tcp_cmd come from config.alerts.
   PacketProcessor(const Config& config, std::uint64_t seed, OutputFs& fs,
                   const FilenameTemplate& name_template, ReportWriter* report,
-                  ConsoleWriter* console = nullptr, ScannerSet* scanners = nullptr);
+                  ConsoleWriter* console = nullptr, ScannerSet* scanners = nullptr,
+                  std::ostream* flow_log = nullptr);
   ~PacketProcessor();
   PacketProcessor(const PacketProcessor&) = delete;
   PacketProcessor& operator=(const PacketProcessor&) = delete;
@@ -105,6 +109,7 @@ class PacketProcessor {
   std::unique_ptr<FindxWriter> findx_;          // -I
   std::unique_ptr<FlowPcapWriter> flow_pcaps_;  // -K
   std::unique_ptr<FlowAlerts> alerts_;
+  std::unique_ptr<FlowLog> flow_log_;
   std::unique_ptr<ReportSink> report_sink_;
   TcpDemux demux_;
   DefragLimits defrag_limits_;

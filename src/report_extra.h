@@ -3,10 +3,15 @@
 #define TCPFLOW_REPORT_EXTRA_H
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace tcpflow {
+
+// The namespace of tcpflow's own report elements (prefix "tcpflow:", declared on <dfxml>): the
+// one 1.6.1's <metadata> uses.
+inline constexpr std::string_view kTcpflowNamespace = "http://afflib.org/tcpflow/";
 
 // Something a scanner adds to a <fileobject>, as data (never raw XML). Written as
 // <element attr='v' ...>text</element>, or <element ... /> when text and children are empty.

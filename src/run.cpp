@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -229,6 +230,20 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     return 1;
   }
 
+  // The JSON Lines flow log (-S json): a file made through the file system, or standard output.
+  std::unique_ptr<std::streambuf> flow_log_file;
+  std::ostream flow_log(nullptr);
+  if (config.report.json_path == "-") {
+    flow_log.rdbuf(std::cout.rdbuf());
+  } else if (!config.report.json_path.empty()) {
+    flow_log_file = fs.CreateStream(config.report.json_path);
+    if (!flow_log_file) {
+      err << "tcpflow: " << fs.error() << "\n";
+      return 1;
+    }
+    flow_log.rdbuf(flow_log_file.get());
+  }
+
   std::unique_ptr<ConsoleWriter> console;
   if (config.console.enabled) {
     console =
@@ -240,7 +255,7 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
     }
   }
   PacketProcessor pipeline(config, seed, fs, *name_template, report.writer.get(), console.get(),
-                           scanners.get());
+                           scanners.get(), config.report.json_path.empty() ? nullptr : &flow_log);
   bool privileges_dropped = false;
   std::unique_ptr<PcapFileWriter> unprocessed;  // -w
   RunOutcome outcome;

@@ -16,7 +16,6 @@ namespace tcpflow {
 namespace {
 
 constexpr std::string_view kResultElement = "tcpflow:result";
-constexpr std::string_view kTcpflowNamespace = "http://afflib.org/tcpflow/";
 
 struct PyDecRef {
   void operator()(PyObject* object) const { Py_XDECREF(object); }
@@ -283,8 +282,7 @@ void PythonScanner::OnStoredShift(Flow& flow, std::uint64_t n, std::uint64_t max
 
 ReportExtra PythonScanner::ResultElement() const {
   return ReportExtra{std::string(kResultElement),
-                     {{"xmlns:tcpflow", std::string(kTcpflowNamespace)},
-                      {"scanner", "python"},
+                     {{"scanner", "python"},
                       {"path", config_.path},
                       {"module", config_.module},
                       {"function", config_.function}},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_shard.sh: -S shard=K/N. For each capture, N runs with shard=1/N .. N/N must between them
 # write exactly the flow files of one plain run (same names, same bytes), no file twice, and
-# each shard must get some of the connections when there are enough of them. Also -c console
+# each shard must get some of the connections when there are enough of them; the N shards' JSON
+# flow logs (-S json), concatenated, must hold exactly the plain run's lines. Also -c console
 # output: the shards' lines together are the plain run's lines. Captures: generated ones, plus
 # every corpus capture when ../shared/corpus is there (skipped, saying so, when it is not).
 set -u
@@ -55,14 +56,15 @@ for shards in 4 3; do
     base=$(basename "$capture")
     dir=$work/$shards/$base
     mkdir -p "$dir"
-    "$tcpflow" -r "$capture" -o "$dir/all" >/dev/null 2>"$dir/all.err"
+    "$tcpflow" -r "$capture" -o "$dir/all" -S "json=$dir/all.json" >/dev/null 2>"$dir/all.err"
     all_status=$?
     listing "$dir/all" >"$dir/all.list"
     : >"$dir/union.list"
     status_ok=0
     nonempty=0
     for k in $(seq 1 "$shards"); do
-      "$tcpflow" -S "shard=$k/$shards" -r "$capture" -o "$dir/s$k" >/dev/null 2>"$dir/s$k.err"
+      "$tcpflow" -S "shard=$k/$shards" -r "$capture" -o "$dir/s$k" -S "json=$dir/s$k.json" \
+        >/dev/null 2>"$dir/s$k.err"
       [ $? -eq $all_status ] || status_ok=1
       listing "$dir/s$k" >>"$dir/union.list"
       [ -n "$(find "$dir/s$k" -type f ! -name report.xml -print -quit)" ] && nonempty=$((nonempty + 1))
@@ -76,6 +78,11 @@ for shards in 4 3; do
     check "$base: $shards shards: no file written twice" $? "duplicates in $dir/union.list"
     check "$base: $shards shards: same exit status as the plain run ($all_status)" $status_ok \
       "see $dir/s*.err"
+    cat "$dir"/s*.json | sort >"$dir/union.json"
+    sort "$dir/all.json" >"$dir/all.sorted.json"
+    cmp -s "$dir/all.sorted.json" "$dir/union.json"
+    check "$base: $shards shards' JSON logs hold exactly the plain run's lines" $? \
+      "$(diff "$dir/all.sorted.json" "$dir/union.json" | head -c 600)"
     flows=$(wc -l <"$dir/all.list")
     if [ "$flows" -ge 40 ]; then
       [ "$nonempty" -eq "$shards" ]

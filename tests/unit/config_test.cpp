@@ -115,6 +115,20 @@ TEST(ConfigTest, ScannerOptionsQueueInOrder) {
   ExpectCommand(config.scanner_commands[4], ScannerCommand::Op::kEnable, "all");
 }
 
+TEST(ConfigTest, ConsoleModeWritesAReportOrFlowLogOnlyWhenNamed) {
+  Config config = ParseOk({"-c"});
+  EXPECT_FALSE(config.report.enabled) << "-c alone writes no report, as 1.6.1";
+  EXPECT_FALSE(config.output.store_output);
+  config = ParseOk({"-c", "-X", "rep.xml"});
+  EXPECT_TRUE(config.report.enabled);
+  EXPECT_EQ(config.report.path, "rep.xml");
+  config = ParseOk({"-C", "-S", "json=flows.json"});
+  EXPECT_EQ(config.report.json_path, "flows.json");
+  EXPECT_NE(ParseError({"-c", "-S", "json=-"}).find("standard output"), std::string::npos);
+  config = ParseOk({"-S", "json=-"});
+  EXPECT_EQ(config.report.json_path, "-");
+}
+
 TEST(ConfigTest, ConsoleOptions) {
   Config config = ParseOk({"-c"});
   EXPECT_TRUE(config.console.enabled);
@@ -539,8 +553,8 @@ TEST(ConfigTest, SettingValueErrors) {
   EXPECT_TRUE(Contains(ParseError({"-S", "tcp_timeout=-1"}), "-S tcp_timeout"));
   EXPECT_TRUE(Contains(ParseError({"-S", "tcp_timeout=4294967296"}), "out of range"));
   EXPECT_TRUE(Contains(ParseError({"-S", "tdelta=1.5"}), "-S tdelta"));
-  EXPECT_TRUE(Contains(ParseError({"-S", "packet-buffer-timeout=-1"}),
-                       "expected a non-negative integer"));
+  EXPECT_TRUE(
+      Contains(ParseError({"-S", "packet-buffer-timeout=-1"}), "expected a non-negative integer"));
   EXPECT_TRUE(Contains(ParseError({"-S", "packet-buffer-timeout=2147483648"}), "out of range"));
   EXPECT_TRUE(Contains(ParseError({"-S", "max_ooo_total="}), "-S max_ooo_total"));
   EXPECT_TRUE(Contains(ParseError({"-S", "max_ooo_per_flow=1k"}), "-S max_ooo_per_flow"));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/pcap_builder.h"
+#include "community_id.h"
 #include "config.h"
 #include "datalink.h"
 #include "dfxml_writer.h"
@@ -58,7 +59,8 @@ class PipelineTest : public ::testing::Test {
     std::vector<bool> taken;
     ReportWriter report(report_text_);
     report.WriteHeader(ReportHeader{"test", "", {}, 0, Timeval{0, 0}});
-    PacketProcessor processor(config_, 1, fs_, template_, &report);
+    PacketProcessor processor(config_, 1, fs_, template_, &report, nullptr, nullptr,
+                              config_.report.json_path.empty() ? nullptr : &flow_log_);
     for (std::size_t i = 0; i < frames.size(); ++i) {
       processor.LookAhead(link_type, i + 2 < frames.size() ? Bytes(frames[i + 2].bytes) : Bytes(),
                           1);
@@ -103,6 +105,7 @@ class PipelineTest : public ::testing::Test {
   FilenameTemplate template_;
   MemoryOutputFs fs_;
   std::ostringstream report_text_;
+  std::ostringstream flow_log_;  // the JSON log, when config_.report.json_path is set
   AnomalyCounters anomalies_;
   bool failed_ = false;
   std::string pipeline_error_;
@@ -205,6 +208,96 @@ TEST_F(PipelineTest, WriteFailureFailsTheRunWithTheFlowWritersMessageFirst) {
   EXPECT_EQ(pipeline_error_.rfind("write error on out/", 0), 0u) << pipeline_error_;
   EXPECT_EQ(pipeline_error_.find(".findx"), std::string::npos) << pipeline_error_;
   EXPECT_NE(pipeline_error_.find(": Input/output error"), std::string::npos) << pipeline_error_;
+}
+
+// The JSON Lines flow log (-S json).
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST_F(PipelineTest, FlowLogWritesOneLinePerConnectionWithBothDirections) {
+  config_.report.json_path = "flows.json";
+  Conversation c = Exchange();
+  Talk(c);
+  Run(c.frames());
+  const std::string text = flow_log_.str();
+  const std::vector<std::string> lines = Lines(text);
+  ASSERT_EQ(lines.size(), 1u) << text;
+  ASSERT_EQ(text.back(), '\n');
+  const std::string& line = lines[0];
+  const std::string id =
+      CommunityIdV1(IpAddress::V4(std::array<std::uint8_t, 4>{192, 168, 1, 2}.data()),
+                    IpAddress::V4(std::array<std::uint8_t, 4>{10, 0, 0, 1}.data()), 34567, 80, 6);
+  EXPECT_EQ(line.rfind("{\"first_time\":\"", 0), 0u) << line;
+  EXPECT_NE(line.find("\"community_id\":\"" + id +
+                      "\",\"protocol\":\"tcp\","
+                      "\"src_ip\":\"192.168.1.2\",\"src_port\":34567,"
+                      "\"dst_ip\":\"10.0.0.1\",\"dst_port\":80,\"vlan\":null,"
+                      "\"client\":{\"file\":\"192.168.001.002.34567-010.000.000.001.00080\","
+                      "\"stored_bytes\":18,\"stream_bytes\":18,"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("\"server\":{\"file\":\"010.000.000.001.00080-192.168.001.002.34567\","
+                      "\"stored_bytes\":24,"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("\"handshake\":true,\"close\":\"fin\",\"missing_bytes\":0,"),
+            std::string::npos)
+      << line;
+  EXPECT_FALSE(failed_) << pipeline_error_;
+}
+
+TEST_F(PipelineTest, FlowLogWritesADirectionWithoutItsPeerAloneAndListsHoles) {
+  config_.report.json_path = "flows.json";
+  config_.reassembly.max_bytes_per_flow = 10;
+  Conversation c = Exchange();
+  c.ClientSegmentAt(0, "AAAA");  // no handshake: picked up mid-stream, one direction only
+  c.ClientSegmentAt(8, "CCCC");
+  Run(c.frames());
+  const std::vector<std::string> lines = Lines(flow_log_.str());
+  ASSERT_EQ(lines.size(), 1u) << flow_log_.str();
+  EXPECT_NE(lines[0].find("\"stored_bytes\":10,\"stream_bytes\":12,"), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find("\"handshake\":false,\"close\":\"end_of_input\",\"missing_bytes\":4,"
+                          "\"missing_at_end\":0,\"holes\":1,\"hole_list\":[[4,4]],"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[0].find("\"server\":null}"), std::string::npos) << lines[0];
+}
+
+TEST_F(PipelineTest, FlowLogPairsDirectionsOfInterleavedConnections) {
+  config_.report.json_path = "flows.json";
+  std::vector<std::vector<TimedFrame>> lists;
+  for (std::uint16_t port = 40000; port < 40004; ++port) {
+    Conversation c = Exchange(port);
+    Talk(c);
+    lists.push_back(c.frames());
+  }
+  Run(testing::MergeFrames(lists));
+  const std::vector<std::string> lines = Lines(flow_log_.str());
+  ASSERT_EQ(lines.size(), 4u) << flow_log_.str();
+  for (const std::string& line : lines) {
+    const auto port_at = line.find("\"src_port\":");
+    ASSERT_NE(port_at, std::string::npos);
+    const std::string port = line.substr(port_at + 11, 5);
+    EXPECT_NE(line.find("\"client\":{\"file\":\"192.168.001.002." + port), std::string::npos);
+    EXPECT_NE(line.find("\"server\":{\"file\":\"010.000.000.001.00080-192.168.001.002." + port),
+              std::string::npos);
+  }
+}
+
+TEST_F(PipelineTest, FlowLogWriteErrorFailsTheRun) {
+  config_.report.json_path = "flows.json";
+  flow_log_.setstate(std::ios::badbit);
+  Conversation c = Exchange();
+  Talk(c);
+  Run(c.frames());
+  EXPECT_TRUE(failed_);
+  EXPECT_EQ(pipeline_error_, "write error on flows.json");
 }
 
 }  // namespace

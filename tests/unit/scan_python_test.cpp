@@ -163,7 +163,6 @@ TEST_F(ScanPythonTest, SamplePluginResultGoesToExtras) {
   const ReportExtra& extra = first->extras[0];
   EXPECT_EQ(extra.element, "tcpflow:result");
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"xmlns:tcpflow", "http://afflib.org/tcpflow/"},
       {"scanner", "python"},
       {"path", ShippedPlugins()},
       {"module", "sample"},
