@@ -166,6 +166,9 @@ enum class RunMode {
   kVersion,       // -V
 };
 
+// The debug level (-v, -d 10) from which every flow event gets a line on stderr.
+inline constexpr int kFlowEventsDebugLevel = 10;
+
 struct Config {
   RunMode mode = RunMode::kRun;
   int debug_level = 1;       // -d N (negative resets to 1), -v = 10

@@ -433,7 +433,7 @@ void ReportWriter::WriteFlow(const ReportFlow& flow) {
   xml_.Attribute("len", flow.wire_bytes);
   if (flow.captured_bytes != flow.wire_bytes) xml_.Attribute("caplen", flow.captured_bytes);
   xml_.FinishEmpty();
-  WriteEvidence(flow.evidence);
+  if (flow.evidence) WriteEvidence(*flow.evidence);
   for (const ReportExtra& extra : flow.extras) WriteExtra(extra, true);
   xml_.Close();
   // The entry goes into the stream's buffer at once; the stream is flushed at most once a

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -131,10 +132,10 @@ struct ReportFlow {
   std::uint64_t violations = 0;
   std::uint64_t wire_bytes = 0;      // "len": frame lengths on the wire, link layer included
   std::uint64_t captured_bytes = 0;  // "caplen": written only when it differs from len
-  FlowEvidence evidence;             // <tcpflow:flow>: holes, repeats, close, anomalies
-  std::vector<ReportExtra> extras;   // in scanner order
+  // <tcpflow:flow>: holes, repeats, close, anomalies; none for a -K file (no reassembly).
+  std::optional<FlowEvidence> evidence;
+  std::vector<ReportExtra> extras;  // in scanner order
 };
-
 
 struct ReportTotals {
   std::uint64_t open_fds_at_end = 0;

@@ -44,6 +44,78 @@ void WriteExtra(JsonWriter& json, const ReportExtra& extra, std::string_view pre
   json.EndObject();
 }
 
+// The first child of `extra` named `element`, or null.
+const ReportExtra* Child(const ReportExtra& extra, std::string_view element) {
+  for (const ReportExtra& child : extra.children) {
+    if (child.element == element) return &child;
+  }
+  return nullptr;
+}
+
+// A decimal attribute or text as a number (0 when it is not one).
+std::uint64_t Number(std::string_view text) {
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return 0;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+// One HTTP body file (a <byte_run> of the http scanner's <byte_runs>) as a JSON object: where
+// its body lies in the flow file, the file, and its <tcpflow:http> provenance.
+void WriteHttpObject(JsonWriter& json, const ReportExtra& run, std::string_view prefix) {
+  json.BeginObject();
+  for (const auto& [name, value] : run.attributes) {
+    if (name == "file_offset") json.Field("offset", Number(value));
+    if (name == "len") json.Field("length", Number(value));
+  }
+  const ReportExtra* object = Child(run, "fileobject");
+  const ReportExtra* file = object != nullptr ? Child(*object, "filename") : nullptr;
+  const ReportExtra* size = object != nullptr ? Child(*object, "filesize") : nullptr;
+  const ReportExtra* http = object != nullptr ? Child(*object, "tcpflow:http") : nullptr;
+  if (file != nullptr) json.Field("file", Relative(file->text, prefix));
+  if (size != nullptr) json.Field("size", Number(size->text));
+  if (http != nullptr) {
+    bool complete = true;
+    for (const auto& [name, value] : http->attributes) {
+      if (name == "message" || name == "status" || name == "holes") {
+        json.Field(name, Number(value));
+      } else if (name == "complete") {
+        complete = value == "yes";
+        json.Field(name, complete);
+      } else if (name == "incomplete") {
+        json.Key(name);
+        json.BeginArray();
+        for (std::size_t at = 0; at < value.size();) {
+          const std::size_t space = std::min(value.find(' ', at), value.size());
+          json.String(std::string_view(value).substr(at, space - at));
+          at = space + 1;
+        }
+        json.EndArray();
+      } else {
+        json.Field(name, value);
+      }
+    }
+    // A complete body has no "incomplete" and no "holes" attribute: the log says so anyway.
+    if (complete) {
+      json.Key("incomplete");
+      json.BeginArray();
+      json.EndArray();
+    }
+    if (http->children.empty()) json.Field("holes", std::uint64_t{0});
+    json.Key("hole_list");
+    json.BeginArray();
+    for (const ReportExtra& hole : http->children) {
+      json.BeginArray();
+      for (const auto& [name, value] : hole.attributes) json.Uint(Number(value));
+      json.EndArray();
+    }
+    json.EndArray();
+  }
+  json.EndObject();
+}
+
 std::string Lowercase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -110,10 +182,19 @@ void FlowLog::Render(const Flow& flow, const StoredFile& file, Half& half) {
     }
   }
   json.EndObject();
+  json.Key("http");
+  json.BeginArray();
+  for (const ReportExtra& extra : flow.extras) {
+    if (extra.element != "byte_runs") continue;
+    for (const ReportExtra& run : extra.children) WriteHttpObject(json, run, prefix_);
+  }
+  json.EndArray();
   json.Key("results");
   json.BeginArray();
   for (const ReportExtra& extra : flow.extras) {
-    if (extra.element != "hashdigest") WriteExtra(json, extra, prefix_);
+    if (extra.element != "hashdigest" && extra.element != "byte_runs") {
+      WriteExtra(json, extra, prefix_);
+    }
   }
   json.EndArray();
   json.EndObject();

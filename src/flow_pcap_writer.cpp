@@ -86,18 +86,9 @@ FlowPcapWriter::OpenFile* FlowPcapWriter::Open(const FlowKey& key, const NameFie
     if (failed()) return nullptr;
   }
   OpenFile file;
-  NameFields name_fields = fields;
   auto evicted = evicted_.find(key);
   if (evicted != evicted_.end()) {
-    // Named as when it was created: the tuple and the fields kept from then.
-    file.rest = evicted->second;
-    name_fields.key = key;
-    name_fields.first_seen_sec = file.rest.first_seen_sec;
-    name_fields.flow_id = file.rest.flow_id;
-    name_fields.session_id = file.rest.session_id;
-    name_fields.has_macs = file.rest.has_macs;
-    name_fields.src_mac = file.rest.src_mac;
-    name_fields.dst_mac = file.rest.dst_mac;
+    file.rest = evicted->second;  // named as when it was created
   } else {
     file.rest = NameRest{.first_seen_sec = fields.first_seen_sec,
                          .flow_id = fields.flow_id,
@@ -105,11 +96,10 @@ FlowPcapWriter::OpenFile* FlowPcapWriter::Open(const FlowKey& key, const NameFie
                          .src_mac = fields.src_mac,
                          .dst_mac = fields.dst_mac,
                          .has_macs = fields.has_macs,
-                         .link_type = link_type};
+                         .link_type = link_type,
+                         .order = files_created_};
   }
-  name_buffer_ = prefix_;
-  template_.ExpandInto(name_fields, 0, name_buffer_);
-  name_buffer_ += ".pcap";
+  BuildName(key, file.rest, fields, name_buffer_);
   if (evicted != evicted_.end()) {
     if (!fs_.OpenExisting(name_buffer_, &file.id, &file.file_offset)) {
       Fail(fs_.error());
@@ -124,6 +114,7 @@ FlowPcapWriter::OpenFile* FlowPcapWriter::Open(const FlowKey& key, const NameFie
     }
     AppendPcapFileHeader(file.buffer, link_type);
     buffered_bytes_ += file.buffer.size();
+    file.rest.size = file.buffer.size();
     ++files_created_;
   }
   auto it = files_.emplace(key, std::move(file)).first;
@@ -140,6 +131,13 @@ void FlowPcapWriter::Append(OpenFile& file, const SegmentInfo& segment) {
   const std::size_t before = file.buffer.size();
   AppendPcapRecord(file.buffer, segment.ts, segment.wire_len, segment.frame);
   buffered_bytes_ += file.buffer.size() - before;
+  NameRest& rest = file.rest;
+  rest.size += file.buffer.size() - before;
+  if (rest.packets == 0) rest.first_seen = segment.ts;
+  rest.last_seen = segment.ts;
+  ++rest.packets;
+  rest.wire_bytes += segment.wire_len;
+  rest.captured_bytes += segment.frame.size();
   if (file.buffer.size() >= buffer_bytes_ && !Flush(file)) return;
   ++packets_written_;
   if (buffered_bytes_ > kFlowPcapBufferTotalBytes) FlushOldest();
@@ -158,6 +156,48 @@ void FlowPcapWriter::OnPacket(const FlowKey& key, const NameFields& fields,
   OpenFile* file = Find(key);
   if (file == nullptr) file = Open(key, fields, segment.link_type);
   if (file != nullptr) Append(*file, segment);
+}
+
+void FlowPcapWriter::BuildName(const FlowKey& key, const NameRest& rest, NameFields fields,
+                               std::string& name) const {
+  fields.key = key;
+  fields.first_seen_sec = rest.first_seen_sec;
+  fields.flow_id = rest.flow_id;
+  fields.session_id = rest.session_id;
+  fields.has_macs = rest.has_macs;
+  fields.src_mac = rest.src_mac;
+  fields.dst_mac = rest.dst_mac;
+  name = prefix_;
+  template_.ExpandInto(fields, 0, name);
+  name += ".pcap";
+}
+
+std::vector<FlowPcapFile> FlowPcapWriter::Files() const {
+  std::vector<std::pair<std::uint64_t, FlowPcapFile>> files;
+  files.reserve(files_.size() + evicted_.size());
+  const auto add = [&](const FlowKey& key, const NameRest& rest) {
+    FlowPcapFile file{key,
+                      {},
+                      rest.size,
+                      rest.first_seen,
+                      rest.last_seen,
+                      rest.packets,
+                      rest.wire_bytes,
+                      rest.captured_bytes,
+                      rest.has_macs,
+                      rest.src_mac,
+                      rest.dst_mac};
+    BuildName(key, rest, NameFields{}, file.name);
+    files.emplace_back(rest.order, std::move(file));
+  };
+  for (const auto& [key, file] : files_) add(key, file.rest);
+  for (const auto& [key, rest] : evicted_) add(key, rest);
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<FlowPcapFile> sorted;
+  sorted.reserve(files.size());
+  for (auto& [order, file] : files) sorted.push_back(std::move(file));
+  return sorted;
 }
 
 bool FlowPcapWriter::Finish() {

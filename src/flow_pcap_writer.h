@@ -51,6 +51,21 @@ inline constexpr std::size_t kFlowPcapBufferBytes = 8 * 1024;
 // Buffered record bytes of all files together that trigger writes of the least recently used.
 inline constexpr std::size_t kFlowPcapBufferTotalBytes = 32 * 1024 * 1024;
 
+// One -K file as the report lists it: its tuple, name, size and what it holds.
+struct FlowPcapFile {
+  FlowKey key;
+  std::string name;        // path as created (with the -o prefix)
+  std::uint64_t size = 0;  // bytes of the file (header and records)
+  Timeval first_seen;      // of its first and last packet
+  Timeval last_seen;
+  std::uint64_t packets = 0;
+  std::uint64_t wire_bytes = 0;      // the packets' original lengths
+  std::uint64_t captured_bytes = 0;  // the bytes stored of them
+  bool has_macs = false;
+  MacAddress src_mac{};
+  MacAddress dst_mac{};
+};
+
 class FlowPcapWriter final : public SegmentTap {
  public:
   // `outdir` is -o; `name_template`, `fs` and `anomalies` must outlive the writer. `hash_seed`
@@ -72,6 +87,10 @@ class FlowPcapWriter final : public SegmentTap {
   // including those the demux ignores, such as the last ACK after both FINs): `key` picks the
   // file; `fields` names it, and is read only when the file is created.
   void OnPacket(const FlowKey& key, const NameFields& fields, const SegmentInfo& segment);
+
+  // Every file of the run (open or closed), in the order they were created. Call it before
+  // Finish(), which forgets them.
+  std::vector<FlowPcapFile> Files() const;
 
   // Writes what is buffered and closes every file. False if any create/write/close failed.
   // Packets arriving afterwards start new files (overwriting these).
@@ -105,6 +124,14 @@ class FlowPcapWriter final : public SegmentTap {
     MacAddress dst_mac{};
     bool has_macs = false;
     int link_type = 0;
+    // What the file holds so far (for the report), and when the tuple's file was created.
+    std::uint64_t order = 0;
+    std::uint64_t size = 0;
+    Timeval first_seen;
+    Timeval last_seen;
+    std::uint64_t packets = 0;
+    std::uint64_t wire_bytes = 0;
+    std::uint64_t captured_bytes = 0;
   };
   struct OpenFile {
     FileId id = 0;
@@ -121,6 +148,10 @@ class FlowPcapWriter final : public SegmentTap {
   OpenFile* Open(const FlowKey& key, const NameFields& fields, int link_type);
   void Evict();
   void Append(OpenFile& file, const SegmentInfo& segment);
+  // The file name of `key`'s tuple, named from `rest` (the fields it does not keep from
+  // `fields`), into `name`.
+  void BuildName(const FlowKey& key, const NameRest& rest, NameFields fields,
+                 std::string& name) const;
   // Writes the file's buffer; false after a failure (Fail() was called).
   bool Flush(OpenFile& file);
   // Flushes and closes the file; false after a failure.

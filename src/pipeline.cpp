@@ -19,11 +19,29 @@
 #include "tcp_demux.h"
 
 namespace tcpflow {
+namespace {
+
+// A -K file's report entry.
+ReportFlow ReportEntry(const FlowPcapFile& file) {
+  ReportFlow entry;
+  entry.filename = file.name;
+  entry.filesize = file.size;
+  entry.first_seen = file.first_seen;
+  entry.last_seen = file.last_seen;
+  entry.has_macs = file.has_macs;
+  entry.src_mac = file.src_mac;
+  entry.dst_mac = file.dst_mac;
+  entry.key = file.key;
+  entry.packets = file.packets;
+  entry.wire_bytes = file.wire_bytes;
+  entry.captured_bytes = file.captured_bytes;
+  return entry;
+}
+
+}  // namespace
 
 PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, OutputFs& fs,
-                                 const FilenameTemplate& name_template, ReportWriter* report,
-                                 ConsoleWriter* console, ScannerSet* scanners,
-                                 std::ostream* flow_log)
+                                 const FilenameTemplate& name_template, const PipelineSinks& sinks)
     : config_(config),
       fs_(fs),
       limits_{config.reassembly.max_buffered_per_flow, 1024, config.reassembly.overlap_last},
@@ -36,17 +54,17 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
       defrag_limits_{config.ip.max_fragment_datagrams, config.ip.max_fragment_bytes,
                      config.ip.fragment_timeout_sec},
       decoder_(defrag_limits_, anomalies_, DeriveSeed(seed, SeedUse::kFragments)),
-      scanners_(scanners) {
+      scanners_(sinks.scanners) {
   consumers_.Add(writer_);
   if (config.findx) {
     findx_ = std::make_unique<FindxWriter>(config.reassembly.max_bytes_per_flow, fs);
     fanout_.Add(findx_.get());
     consumers_.Add(*findx_);
   }
-  if (scanners != nullptr && scanners->stream_sink() != nullptr) {
-    fanout_.Add(scanners->stream_sink());
+  if (scanners_ != nullptr && scanners_->stream_sink() != nullptr) {
+    fanout_.Add(scanners_->stream_sink());
   }
-  if (console != nullptr) demux_.AddTap(console);
+  if (sinks.console != nullptr) demux_.AddTap(sinks.console);
   if (config.per_flow_pcap) {
     // -S max_flows bounds the tuples with an open file, as it bounds the flow table.
     flow_pcaps_ = std::make_unique<FlowPcapWriter>(config.output.outdir, name_template, fs,
@@ -54,22 +72,27 @@ PacketProcessor::PacketProcessor(const Config& config, std::uint64_t seed, Outpu
                                                    anomalies_, config.reassembly.max_flows);
     consumers_.Add(*flow_pcaps_);
   }
-  if (scanners != nullptr) consumers_.Add(*scanners);
+  if (scanners_ != nullptr) consumers_.Add(*scanners_);
   if (config.alerts.enabled()) {
     alerts_ = std::make_unique<FlowAlerts>(config.alerts);
     fanout_.Add(alerts_.get());
   }
-  if (flow_log != nullptr) {
+  if (sinks.events != nullptr) {
+    events_ = std::make_unique<FlowEvents>(*sinks.events, config.reassembly.max_flows);
+    fanout_.Add(events_.get());
+  }
+  if (sinks.flow_log != nullptr) {
     flow_log_ = std::make_unique<FlowLog>(
-        *flow_log, config.report.json_path,
+        *sinks.flow_log, config.report.json_path,
         FlowLogSettings{config.output.outdir, config.reassembly.max_bytes_per_flow,
                         config.report.holes_listed});
     fanout_.Add(flow_log_.get());
     consumers_.Add(*flow_log_);
   }
-  if (report != nullptr) {
-    report_sink_ = std::make_unique<ReportSink>(*report, fs, config.reassembly.max_bytes_per_flow,
-                                                config.report.holes_listed);
+  if (sinks.report != nullptr) {
+    report_ = sinks.report;
+    report_sink_ = std::make_unique<ReportSink>(
+        *sinks.report, fs, config.reassembly.max_bytes_per_flow, config.report.holes_listed);
     fanout_.Add(report_sink_.get());
   }
 }
@@ -184,7 +207,13 @@ void PacketProcessor::Finish(ReportTotals* totals, CloseReason open_flows_close)
     anomalies_.Add(scanners_->anomalies());
   }
   if (alerts_) alerts_->Finish();
-  if (flow_pcaps_) flow_pcaps_->Finish();
+  if (flow_pcaps_) {
+    // -K: the report lists each pcap file, as it lists flow files without -K.
+    if (report_ != nullptr) {
+      for (const FlowPcapFile& file : flow_pcaps_->Files()) report_->WriteFlow(ReportEntry(file));
+    }
+    flow_pcaps_->Finish();
+  }
   if (flow_log_ && !flow_log_->Finish()) consumers_.NoteRunEndFailure(flow_log_->error());
   // Everything queued reaches the disk before the report's last entries and totals.
   if (!fs_.Flush()) consumers_.NoteRunEndFailure(fs_.error());

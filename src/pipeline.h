@@ -21,6 +21,7 @@
 #include "filename_template.h"
 #include "findx_writer.h"
 #include "flow_alerts.h"
+#include "flow_events.h"
 #include "flow_log.h"
 #include "flow_pcap_writer.h"
 #include "flow_table.h"
@@ -36,16 +37,22 @@
 
 namespace tcpflow {
 
+// What a run's PacketProcessor hands its flows and packets to besides the flow files; each may
+// be null (none).
+struct PipelineSinks {
+  ReportWriter* report = nullptr;    // report.xml
+  ConsoleWriter* console = nullptr;  // -c / -C
+  ScannerSet* scanners = nullptr;    // the run's scanners (null: none, tcpdemux on)
+  std::ostream* flow_log = nullptr;  // the JSON Lines flow log (-S json)
+  std::ostream* events = nullptr;    // -v / -d 10: a line per flow event (stderr)
+};
+
 class PacketProcessor {
  public:
   // Everything passed in must outlive the processor. `seed` (RunSeed) seeds its hashes.
-  // `report` may be null (no report). `scanners`: the run's scanners (null = none, tcpdemux on).
-  // `flow_log`: the stream of the JSON Lines flow log (-S json), or null.
   // -S tcp_alert_fd / tcp_cmd come from config.alerts.
   PacketProcessor(const Config& config, std::uint64_t seed, OutputFs& fs,
-                  const FilenameTemplate& name_template, ReportWriter* report,
-                  ConsoleWriter* console = nullptr, ScannerSet* scanners = nullptr,
-                  std::ostream* flow_log = nullptr);
+                  const FilenameTemplate& name_template, const PipelineSinks& sinks);
   ~PacketProcessor();
   PacketProcessor(const PacketProcessor&) = delete;
   PacketProcessor& operator=(const PacketProcessor&) = delete;
@@ -109,7 +116,9 @@ class PacketProcessor {
   std::unique_ptr<FindxWriter> findx_;          // -I
   std::unique_ptr<FlowPcapWriter> flow_pcaps_;  // -K
   std::unique_ptr<FlowAlerts> alerts_;
+  std::unique_ptr<FlowEvents> events_;
   std::unique_ptr<FlowLog> flow_log_;
+  ReportWriter* report_ = nullptr;
   std::unique_ptr<ReportSink> report_sink_;
   TcpDemux demux_;
   DefragLimits defrag_limits_;

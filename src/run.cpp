@@ -254,8 +254,13 @@ int RunPipeline(const Config& config, OutputFs& fs, std::ostream& err,
       return 1;
     }
   }
-  PacketProcessor pipeline(config, seed, fs, *name_template, report.writer.get(), console.get(),
-                           scanners.get(), config.report.json_path.empty() ? nullptr : &flow_log);
+  PipelineSinks sinks;
+  sinks.report = report.writer.get();
+  sinks.console = console.get();
+  sinks.scanners = scanners.get();
+  if (!config.report.json_path.empty()) sinks.flow_log = &flow_log;
+  if (config.debug_level >= kFlowEventsDebugLevel) sinks.events = &err;
+  PacketProcessor pipeline(config, seed, fs, *name_template, sinks);
   bool privileges_dropped = false;
   std::unique_ptr<PcapFileWriter> unprocessed;  // -w
   RunOutcome outcome;

@@ -17,8 +17,17 @@
 // was already parsed (late hole fills, rewrites) is ignored. After OnShift (bytes inserted in
 // front of a mid-stream flow) the flow is no longer parsed: its open body is closed and the
 // byte_run offsets recorded so far are moved up. At close a <byte_runs> extra lists each body
-// file with its offset in the flow file. Memory per flow: the parser's header block (capped at
-// max_header) and a few bytes to decide the stream's kind, in the scanner's slot of the flow.
+// file with its range in the flow file (file_offset, len) and a <tcpflow:http> element: the
+// message's number, the request it answers (method, Host, target, from a per-connection queue
+// the request stream fills) or is, the status, Content-Type/-Length, Transfer- and
+// Content-Encoding, MD5 and SHA-256 of the body file, and whether the body file is complete;
+// when not, why (holes, truncated, capped, decode_error, write_error) and the ranges of the body
+// file made from a hole's zeros. Those ranges are not written (the body file stays sparse there,
+// its last byte written when it ends in a hole). Every body file is cut at -S http_max_body,
+// identity bodies too (counted as kHttpBodyCapped). Memory per flow: the parser's header block
+// (capped at max_header), a few bytes to decide the stream's kind, and per body written its
+// record (header values kept up to 2048 bytes each, at most 64 hole ranges), in the scanner's
+// slot of the flow.
 #ifndef TCPFLOW_SCAN_HTTP_H
 #define TCPFLOW_SCAN_HTTP_H
 

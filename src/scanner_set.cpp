@@ -2,6 +2,7 @@
 #include "scanner_set.h"
 
 #include <algorithm>
+#include <string>
 
 namespace tcpflow {
 
@@ -25,6 +26,12 @@ std::unique_ptr<ScannerSet> ScannerSet::Create(const Config& config, std::uint64
     if (!scanner) {
       if (!error->empty()) return nullptr;
       continue;
+    }
+    if (scanner->wants_streams() && config.per_flow_pcap) {
+      // -K copies packets instead of reassembling: a stream scanner would see nothing.
+      *error = "-K copies each flow's packets instead of reassembling them: the " +
+               std::string(row.name) + " scanner cannot run with it";
+      return nullptr;
     }
     if (scanner->wants_streams()) set->stored_stream_.Add(scanner.get());
     if (scanner->wants_packets()) set->packet_scanners_.push_back(scanner.get());

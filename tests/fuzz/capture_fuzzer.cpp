@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ReportHeader header;
   report.WriteHeader(header);
   {
-    PacketProcessor processor(config, 1, fs, *name_template, &report);
+    PacketProcessor processor(config, 1, fs, *name_template, PipelineSinks{.report = &report});
     std::uint64_t packets = 0;
     std::uint64_t packet_bytes = 0;
     RawPacket packet;

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ReportHeader header;
   report.WriteHeader(header);
   {
-    PacketProcessor processor(config, 1, fs, *name_template, &report);
+    PacketProcessor processor(config, 1, fs, *name_template, PipelineSinks{.report = &report});
     // The frames first, so that each is looked ahead at two frames early, as a capture is.
     std::vector<Bytes> frames;
     std::size_t pos = 1;

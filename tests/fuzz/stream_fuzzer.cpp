@@ -50,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ReportHeader header;
   report.WriteHeader(header);
   {
-    PacketProcessor processor(config, 1, fs, *name_template, &report, nullptr, scanners.get());
+    PacketProcessor processor(config, 1, fs, *name_template,
+                              PipelineSinks{.report = &report, .scanners = scanners.get()});
     Timeval ts{1600000000, 0};
     for (std::span<const std::uint8_t> frame :
          fuzz::SplitOn({data + 1, size - 1}, fuzz::kFrameMarker)) {

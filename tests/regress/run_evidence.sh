@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # run_evidence.sh: what the outputs say about their own completeness (issue 24), end to end.
 #   * the corpus capture sv-http-pipeline-files-with-gap.pcap (skipped, saying so, when absent):
-#     report.xml and the JSON log list its 733-byte hole at offset 25947 of the server's flow;
+#     report.xml and the JSON log list its 733-byte hole at offset 25947 of the server's flow,
+#     and the HTTP body over it as incomplete, with the hole;
 #   * every line of the JSON log of every generated and corpus capture parses as JSON and has
 #     the documented connection and direction fields;
-#   * every report.xml is well-formed and namespace-well-formed (xmllint, when installed).
+#   * every report.xml is well-formed and namespace-well-formed (xmllint, when installed);
+#   * a few KB of capture cannot make a large body file, or fill the disk with zeros.
 set -u
 srcdir=$(cd "${top_srcdir:-.}" && pwd)
 builddir=$(cd "${top_builddir:-.}" && pwd)
@@ -55,7 +57,7 @@ PY
 
 captures=()
 for name in basic holes_both hole_filled midstream retx_diff overlap_partial rst reuse timeout \
-  interleaved20 vlan qinq ipv6 frag_v4 http_plain http_hole http_pipelined; do
+  interleaved20 vlan qinq ipv6 frag_v4 http_plain http_hole http_pipelined sparse_http_body; do
   "$gen" "$name" "$work/in/$name.pcap" >/dev/null 2>&1 && captures+=("$work/in/$name.pcap")
 done
 if [ -f "$corpus/MANIFEST.tsv" ]; then
@@ -85,13 +87,30 @@ for capture in "${captures[@]}"; do
   fi
 done
 
+# Bounded: a body that claims 999999999999 bytes and sends single bytes 1 MiB apart (a capture
+# of a few KB) gives a body file cut at http_max_body, marked capped, and nothing that fills the
+# disk with zeros the capture did not hold (flow and body files stay sparse).
+out=$work/sparse
+"$tcpflow" -r "$work/in/sparse_http_body.pcap" -o "$out" -e http -S http_max_body=65536 \
+  >/dev/null 2>&1
+body=$out/010.000.000.001.00080-192.168.001.002.34567-HTTPBODY-001
+[ "$(stat -c %s "$body" 2>/dev/null)" = 65536 ]
+check "sparse body: the body file is cut at http_max_body" $? "$(ls -l "$out")"
+grep -q "incomplete='holes truncated capped'" "$out/report.xml"
+check "sparse body: marked incomplete: holes, truncated, capped" $? \
+  "$(grep -o "complete=[^>]*" "$out/report.xml")"
+used=$(du -sk "$out" | cut -f1)
+[ "$used" -lt 1024 ]
+check "sparse body: the outputs use less than 1 MiB of disk ($used KiB)" $? "$(du -ak "$out")"
+
 gap=$corpus/sv-http-pipeline-files-with-gap.pcap
 if [ -f "$gap" ]; then
   out=$work/gap
-  "$tcpflow" -r "$gap" -o "$out" -S "json=$out.json" >/dev/null 2>&1
+  "$tcpflow" -r "$gap" -o "$out" -e http -S "json=$out.json" >/dev/null 2>&1
   server="$out/216.239.138.068.00080-192.168.122.155.51001"
-  # The server's <fileobject>: from its <filename> to </fileobject>.
-  entry=$(sed -n "\\|<filename>$server</filename>|,\\|</fileobject>|p" "$out/report.xml")
+  # The server's <fileobject>: from its <filename> to its own </fileobject> (the HTTP bodies'
+  # nested ones are on the byte_run lines).
+  entry=$(sed -n "\\|<filename>$server</filename>|,\\|^    </fileobject>|p" "$out/report.xml")
   grep -q "<tcpflow:hole offset='25947' length='733' />" <<<"$entry"
   check "gap: report.xml lists the 733-byte hole at 25947 in the server's entry" $? "$entry"
   grep -q "missing_bytes='733'" <<<"$entry"
@@ -102,6 +121,21 @@ line = json.loads(open(sys.argv[1]).readline())
 sys.exit(0 if line["server"]["hole_list"] == [[25947, 733]] and line["server"]["missing_bytes"] == 733 else 1)
 ' "$out.json"
   check "gap: the JSON log lists the hole in the server's direction" $? "$(head -c 400 "$out.json")"
+  body=$(grep -o "<byte_run file_offset='25947'.*</byte_run>" <<<"$entry")
+  grep -q "complete='no' incomplete='holes' holes='1'><tcpflow:hole offset='0' length='733' />" \
+    <<<"$body"
+  check "gap: the HTTP body over the hole is marked incomplete, the hole listed" $? "$body"
+  cmp -s "$server-HTTPBODY-002" <(head -c 733 /dev/zero)
+  check "gap: the body file still holds the 733 zero bytes the flow file holds" $? \
+    "$(ls -l "$server"-HTTPBODY-002*)"
+  python3 -c '
+import json, sys
+body = json.loads(open(sys.argv[1]).readline())["server"]["http"][1]
+sys.exit(0 if body["complete"] is False and body["incomplete"] == ["holes"]
+         and body["hole_list"] == [[0, 733]] and body["offset"] == 25947 else 1)
+' "$out.json"
+  check "gap: the JSON log marks the HTTP object over the hole incomplete" $? \
+    "$(head -c 400 "$out.json")"
 else
   echo "SKIP gap: $gap is not there"
 fi

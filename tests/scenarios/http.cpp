@@ -322,6 +322,24 @@ ByteVec HttpHole() {
   return ToPcap(c);
 }
 
+// A response that claims a body of 999999999999 bytes and sends single bytes 1 MiB apart: 33
+// bytes captured, a 32 MiB stream of holes.
+ByteVec SparseHttpBody() {
+  Conversation c = Conv();
+  c.Handshake();
+  c.ClientSends(Get("/sparse.bin"));
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+      "Content-Length: 999999999999\r\n\r\n";
+  const std::int64_t start = ServerOffset(c);
+  c.ServerSegmentAt(start, head);
+  const std::int64_t body = start + static_cast<std::int64_t>(head.size());
+  for (std::int64_t i = 0; i <= 32; ++i) c.ServerSegmentAt(body + (i << 20), "z");
+  c.SetServerNext(body + (32 << 20) + 1);
+  CloseBoth(c);
+  return ToPcap(c);
+}
+
 ByteVec HttpBomb() {
   Conversation c = Conv();
   c.SetGapUsec(1000);
@@ -423,6 +441,10 @@ constexpr std::array kScenarios{
              "200 text/plain, Content-Encoding: gzip, ~298 KiB of gzip that inflates to 300 MiB "
              "of zeros; 1.6.1 inflates it all: -HTTPBODY-001.txt of 314572800 bytes",
              HttpBomb},
+    Scenario{"sparse_http_body",
+             "200 with Content-Length 999999999999 and 33 single body bytes 1 MiB apart (a 32 MiB "
+             "stream of holes from a capture of a few KB)",
+             SparseHttpBody},
     Scenario{"http_ipv6",
              "[2001:db8::2]:34567 -> [2001:db8::1]:80, GET, 200 text/html; 1.6.1: "
              "2001:db8::1.00080-2001:db8::2.34567-HTTPBODY-001.html (293 bytes)",

@@ -202,9 +202,10 @@ ReportFlow Flow() {
   f.packets = 4;
   f.wire_bytes = 243;
   f.captured_bytes = 243;
-  f.evidence.connection_id = 7;
-  f.evidence.close_reason = CloseReason::kFin;
-  f.evidence.handshake = true;
+  f.evidence.emplace();
+  f.evidence->connection_id = 7;
+  f.evidence->close_reason = CloseReason::kFin;
+  f.evidence->handshake = true;
   return f;
 }
 
@@ -523,7 +524,7 @@ TEST(DfxmlWriterTest, FilenameIsEscaped) {
 
 TEST(DfxmlWriterTest, EvidenceListsCountersHolesAndAnomalies) {
   ReportFlow flow = Flow();
-  FlowEvidence& e = flow.evidence;
+  FlowEvidence& e = *flow.evidence;
   e.close_reason = CloseReason::kEndOfInput;
   e.handshake = false;
   e.missing_bytes = 740;

@@ -283,6 +283,34 @@ std::map<std::string, std::vector<std::uint8_t>> CapRun(std::uint64_t cap, std::
   return files;
 }
 
+TEST_F(FlowPcapWriterTest, FilesListsEveryFileOpenOrEvictedInCreationOrder) {
+  FlowPcapWriter w("o", tmpl_, fs_, kSeed, anomalies_, /*max_open_tuples=*/2);
+  const std::vector<std::uint8_t> frame = {1, 2, 3};
+  NameFields a, b, c;
+  a.key = Key(1, 1001);
+  b.key = Key(1, 1002);
+  c.key = Key(1, 1003);
+  w.OnPacket(b.key, b, Segment(frame, kRaw, Timeval{1, 5}, 60));
+  w.OnPacket(a.key, a, Segment(frame, kRaw, Timeval{2, 0}, 60));
+  w.OnPacket(c.key, c, Segment(frame, kRaw, Timeval{3, 0}, 60));  // evicts b
+  w.OnPacket(b.key, b, Segment(frame, kRaw, Timeval{4, 7}, 70));  // reopens b, evicts a
+  const std::vector<FlowPcapFile> files = w.Files();
+  ASSERT_TRUE(w.Finish());
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[0].key, b.key);
+  EXPECT_EQ(files[1].key, a.key);
+  EXPECT_EQ(files[2].key, c.key);
+  EXPECT_EQ(files[0].packets, 2u);
+  EXPECT_EQ(files[0].wire_bytes, 130u);
+  EXPECT_EQ(files[0].captured_bytes, 6u);
+  EXPECT_EQ(files[0].first_seen, (Timeval{1, 5}));
+  EXPECT_EQ(files[0].last_seen, (Timeval{4, 7}));
+  for (const FlowPcapFile& file : files) {
+    ASSERT_EQ(fs_.files().count(file.name), 1u) << file.name;
+    EXPECT_EQ(file.size, fs_.files().at(file.name).bytes.size()) << file.name;
+  }
+}
+
 TEST_F(FlowPcapWriterTest, CapEvictsTheLeastRecentlyUsedTupleAndCountsIt) {
   FlowPcapWriter w(".", tmpl_, fs_, kSeed, anomalies_, /*max_open_tuples=*/2);
   const std::vector<std::uint8_t> frame = {1};

@@ -228,7 +228,7 @@ class LookAheadTest : public ::testing::Test {
   LookAheadTest()
       : tmpl_(*FilenameTemplate::Parse(kDefaultFilenameTemplate, &error_)),
         report_(report_text_),
-        processor_(config_, 1, fs_, tmpl_, &report_) {}
+        processor_(config_, 1, fs_, tmpl_, PipelineSinks{.report = &report_}) {}
 
   bool Handle(Bytes frame, std::uint64_t view_epoch) {
     RawPacket packet;

@@ -59,8 +59,10 @@ class PipelineTest : public ::testing::Test {
     std::vector<bool> taken;
     ReportWriter report(report_text_);
     report.WriteHeader(ReportHeader{"test", "", {}, 0, Timeval{0, 0}});
-    PacketProcessor processor(config_, 1, fs_, template_, &report, nullptr, nullptr,
-                              config_.report.json_path.empty() ? nullptr : &flow_log_);
+    PipelineSinks sinks{.report = &report};
+    if (!config_.report.json_path.empty()) sinks.flow_log = &flow_log_;
+    if (config_.debug_level >= kFlowEventsDebugLevel) sinks.events = &events_;
+    PacketProcessor processor(config_, 1, fs_, template_, sinks);
     for (std::size_t i = 0; i < frames.size(); ++i) {
       processor.LookAhead(link_type, i + 2 < frames.size() ? Bytes(frames[i + 2].bytes) : Bytes(),
                           1);
@@ -106,6 +108,7 @@ class PipelineTest : public ::testing::Test {
   MemoryOutputFs fs_;
   std::ostringstream report_text_;
   std::ostringstream flow_log_;  // the JSON log, when config_.report.json_path is set
+  std::ostringstream events_;    // the -v flow events, when config_.debug_level is 10 or more
   AnomalyCounters anomalies_;
   bool failed_ = false;
   std::string pipeline_error_;
@@ -288,6 +291,44 @@ TEST_F(PipelineTest, FlowLogPairsDirectionsOfInterleavedConnections) {
     EXPECT_NE(line.find("\"server\":{\"file\":\"010.000.000.001.00080-192.168.001.002." + port),
               std::string::npos);
   }
+}
+
+TEST_F(PipelineTest, VerboseRunsPrintALinePerFlowEvent) {
+  config_.debug_level = 10;
+  config_.reassembly.max_seek = 100;
+  Conversation c = Exchange();
+  c.Handshake();
+  c.ClientSegmentAt(0, "AAAA");
+  c.ClientSegmentAt(8, "CCCC");     // a hole of 4 bytes
+  c.ClientSegmentAt(1000, "FFFF");  // a jump beyond -m: split
+  c.ServerSends("ok");
+  c.ServerRst();
+  Run(c.frames());
+  const std::vector<std::string> lines = Lines(events_.str());
+  const std::string client = "192.168.1.2:34567 > 10.0.0.1:80 (connection 0)";
+  const std::string server = "10.0.0.1:80 > 192.168.1.2:34567 (connection 0)";
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{
+                "tcpflow: open " + client,
+                "tcpflow: open " + server,
+                "tcpflow: hole " + client + ": 4 bytes missing at offset 4",
+                "tcpflow: close " + client +
+                    ": split: a segment jumped more than -m bytes, the next flow goes on, "
+                    "handshake seen, 12 bytes, 4 packets, " +
+                    kC2S,
+                "tcpflow: open " + client,
+                "tcpflow: close " + server + ": rst, handshake seen, 2 bytes, 3 packets, " + kS2C,
+                "tcpflow: close " + client +
+                    ": end_of_input, picked up mid-stream, 4 bytes, 1 packets, " + kC2S + "c1",
+            }))
+      << events_.str();
+}
+
+TEST_F(PipelineTest, QuietByDefault) {
+  Conversation c = Exchange();
+  Talk(c);
+  Run(c.frames());
+  EXPECT_EQ(events_.str(), "");
 }
 
 TEST_F(PipelineTest, FlowLogWriteErrorFailsTheRun) {

@@ -109,19 +109,40 @@ class ScanHttpTest : public ::testing::Test {
       EXPECT_TRUE(extra.attributes.empty());
       for (const ReportExtra& run : extra.children) {
         EXPECT_EQ(run.element, "byte_run");
-        EXPECT_EQ(run.attributes.size(), 1u);
+        EXPECT_EQ(run.attributes.size(), 2u);
         EXPECT_EQ(run.attributes[0].first, "file_offset");
+        EXPECT_EQ(run.attributes[1].first, "len");
         EXPECT_EQ(run.children.size(), 1u);
         const ReportExtra& fo = run.children[0];
         EXPECT_EQ(fo.element, "fileobject");
-        EXPECT_EQ(fo.children.size(), 2u);
+        EXPECT_EQ(fo.children.size(), 3u);
         EXPECT_EQ(fo.children[0].element, "filename");
         EXPECT_EQ(fo.children[1].element, "filesize");
+        EXPECT_EQ(fo.children[2].element, "tcpflow:http");
         out.push_back(run.attributes[0].second + " " + fo.children[0].text + " " +
                       fo.children[1].text);
       }
     }
     return out;
+  }
+  // The <tcpflow:http> provenance of the flow's body number `index` (from 0): its attributes,
+  // and its holes as "offset+length".
+  static std::map<std::string, std::string> Provenance(const Flow& flow, std::size_t index,
+                                                       std::vector<std::string>* holes = nullptr) {
+    for (const ReportExtra& extra : flow.extras) {
+      if (extra.element != "byte_runs" || index >= extra.children.size()) continue;
+      const ReportExtra& http = extra.children[index].children.at(0).children.at(2);
+      std::map<std::string, std::string> attributes(http.attributes.begin(), http.attributes.end());
+      attributes["len"] = extra.children[index].attributes.at(1).second;
+      for (const ReportExtra& hole : http.children) {
+        if (holes != nullptr) {
+          holes->push_back(hole.attributes.at(0).second + "+" + hole.attributes.at(1).second);
+        }
+      }
+      return attributes;
+    }
+    ADD_FAILURE() << "no body " << index;
+    return {};
   }
 
   const std::string kServer = "o/010.000.000.001.00080-192.168.001.002.34567";
@@ -317,6 +338,111 @@ TEST_F(ScanHttpTest, HoleInABodyIsZeroFilledAndTheNextResponseFollows) {
                                  "-HTTPBODY-002.txt 4"}));
   EXPECT_EQ(anomalies_.Get(Anomaly::kHttpStreamHole), 1u);
   EXPECT_EQ(anomalies_.Get(Anomaly::kHttpParseError), 0u);
+}
+
+TEST_F(ScanHttpTest, ProvenanceNamesTheRequestAResponseAnswersAndDigestsTheBody) {
+  HttpScanner& scanner = Scanner();
+  auto client = MakeFlow(false);
+  auto server = MakeFlow(true);
+  const std::string request =
+      "GET /a.html HTTP/1.1\r\nHost: example.test\r\n\r\n"
+      "POST /up?x=1 HTTP/1.1\r\nHost: up.example.test\r\nContent-Length: 5\r\n\r\nhello";
+  Open(scanner, *server);  // both directions are open while the request is parsed
+  Run(scanner, *client, request);
+  const std::string first =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n"
+      "Content-Encoding: identity\r\n\r\nhello";
+  const std::string second =
+      "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n";
+  const std::string response = first + second;
+  scanner.OnData(*server, 0, B(response), T(2));
+  scanner.OnFlowClose(*server, StoredFile{kServer, response.size(), false, 0});
+  const std::string md5 = "5d41402abc4b2a76b9719d911017c592";
+  const std::string sha256 = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+  const std::map<std::string, std::string> upload = Provenance(*client, 0);
+  EXPECT_EQ(upload, (std::map<std::string, std::string>{{"message", "2"},
+                                                        {"kind", "request"},
+                                                        {"method", "POST"},
+                                                        {"host", "up.example.test"},
+                                                        {"uri", "/up?x=1"},
+                                                        {"content_length", "5"},
+                                                        {"md5", md5},
+                                                        {"sha256", sha256},
+                                                        {"complete", "yes"},
+                                                        {"len", "5"}}));
+  EXPECT_EQ(Provenance(*server, 0),
+            (std::map<std::string, std::string>{{"message", "1"},
+                                                {"kind", "response"},
+                                                {"method", "GET"},
+                                                {"host", "example.test"},
+                                                {"uri", "/a.html"},
+                                                {"status", "200"},
+                                                {"content_type", "text/html"},
+                                                {"content_length", "5"},
+                                                {"content_encoding", "identity"},
+                                                {"md5", md5},
+                                                {"sha256", sha256},
+                                                {"complete", "yes"},
+                                                {"len", "5"}}));
+  const std::map<std::string, std::string> chunked = Provenance(*server, 1);
+  EXPECT_EQ(chunked.at("uri"), "/up?x=1") << "the second response answers the second request";
+  EXPECT_EQ(chunked.at("status"), "404");
+  EXPECT_EQ(chunked.at("transfer_encoding"), "chunked");
+  EXPECT_EQ(chunked.at("md5"), md5);
+  EXPECT_EQ(chunked.at("len"), "10") << "the chunk's framing lies inside the body's range";
+}
+
+TEST_F(ScanHttpTest, BodyWithAHoleIsIncompleteAndListsItsHoleSparsely) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+  Open(scanner, *flow);
+  scanner.OnData(*flow, 0, B(head + std::string(20, 'x')), T(1));
+  scanner.OnGap(*flow, head.size() + 20, 30, T(2));
+  scanner.OnData(*flow, head.size() + 50, B(std::string(50, 'y')), T(3));
+  // A second body that is a hole from start to end (as in the corpus capture with a gap).
+  const std::string head2 = "HTTP/1.1 200 OK\r\nContent-Length: 733\r\n\r\n";
+  const std::uint64_t at = head.size() + 100;
+  scanner.OnData(*flow, at, B(head2), T(4));
+  scanner.OnGap(*flow, at + head2.size(), 733, T(5));
+  scanner.OnData(*flow, at + head2.size() + 733, B(Response("text/plain", "ok")), T(5));
+  scanner.OnFlowClose(*flow, {});
+  std::vector<std::string> holes;
+  const std::map<std::string, std::string> first = Provenance(*flow, 0, &holes);
+  EXPECT_EQ(first.at("complete"), "no");
+  EXPECT_EQ(first.at("incomplete"), "holes");
+  EXPECT_EQ(first.at("holes"), "1");
+  EXPECT_EQ(holes, std::vector<std::string>{"20+30"});
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001"),
+            std::string(20, 'x') + std::string(30, '\0') + std::string(50, 'y'));
+  holes.clear();
+  const std::map<std::string, std::string> second = Provenance(*flow, 1, &holes);
+  EXPECT_EQ(second.at("incomplete"), "holes");
+  EXPECT_EQ(holes, std::vector<std::string>{"0+733"});
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-002"), std::string(733, '\0'))
+      << "the size is right: the last byte is written";
+  EXPECT_EQ(Provenance(*flow, 2).at("complete"), "yes");
+}
+
+TEST_F(ScanHttpTest, IdentityBodyIsCappedAtMaxBodyAndMarked) {
+  config_.inflate.max_output = 10;
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  const std::string body(40, 'b');
+  Run(scanner, *flow, Response("text/plain", body) + Response("text/plain", "short"), 7);
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-001.txt"), std::string(10, 'b'));
+  EXPECT_EQ(Contents(kServer + "-HTTPBODY-002.txt"), "short");
+  EXPECT_EQ(Provenance(*flow, 0).at("incomplete"), "capped");
+  EXPECT_EQ(Provenance(*flow, 1).at("complete"), "yes");
+  EXPECT_EQ(anomalies_.Get(Anomaly::kHttpBodyCapped), 1u);
+}
+
+TEST_F(ScanHttpTest, BodyCutByTheEndOfTheStreamIsTruncated) {
+  HttpScanner& scanner = Scanner();
+  auto flow = MakeFlow(true);
+  Run(scanner, *flow, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+  EXPECT_EQ(Provenance(*flow, 0).at("incomplete"), "truncated");
 }
 
 TEST_F(ScanHttpTest, ParseErrorResyncsAndNumberingContinues) {
