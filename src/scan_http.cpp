@@ -118,7 +118,10 @@ struct HttpScanner::FlowState final : SlotState, HttpParser::Listener {
     bool write_failed = false;  // the body file could not be written completely
   };
 
-  FlowState(HttpScanner& s, Session& sess) : scanner(&s), session(&sess) {}
+  FlowState(HttpScanner& s, Session& sess, Flow& f) : scanner(&s), session(&sess), flow(&f) {}
+
+  // Counts `a` for the run and for this flow.
+  void Count(Anomaly a) { CountAnomaly(*scanner->anomalies_, *flow, a); }
 
   void OnMessageBegin(std::uint64_t) override {
     EndBody(false);
@@ -181,40 +184,41 @@ struct HttpScanner::FlowState final : SlotState, HttpParser::Listener {
     const Inflater::Status status = body.inflater->Feed(data, [this](Bytes out) { Write(out); });
     if (status == Inflater::Status::kSizeCapped || status == Inflater::Status::kRatioCapped) {
       body.capped = true;
-      scanner->anomalies_->Count(Anomaly::kHttpBodyCapped);
+      Count(Anomaly::kHttpBodyCapped);
     } else if (status == Inflater::Status::kCorrupt) {
       body.decode_error = true;
-      scanner->anomalies_->Count(Anomaly::kHttpDecompressError);
+      Count(Anomaly::kHttpDecompressError);
     }
   }
   void OnMessageComplete() override { EndBody(true); }
   void OnError(HttpParser::Error error, std::string_view) override {
     EndBody(false);
     if (error == HttpParser::Error::kHeaderTooLong) {
-      scanner->anomalies_->Count(Anomaly::kHttpHeaderTooLong);
+      Count(Anomaly::kHttpHeaderTooLong);
     } else if (error != HttpParser::Error::kTruncated || !cut_by_limit) {
       // A stream that -b cut short ends inside a message by design: not an anomaly.
-      scanner->anomalies_->Count(Anomaly::kHttpParseError);
+      Count(Anomaly::kHttpParseError);
     }
   }
 
-  // Writes decoded body bytes at the body file's running offset, creating it first. Bytes made
-  // from a hole's zeros are not written (the file stays sparse there) but are counted, digested
-  // and listed as a hole. Past -S http_max_body the body is cut and marked capped.
+  // Writes decoded body bytes at the body file's running offset, creating it first. Bytes of an
+  // identity body made from a hole's zeros are not written (the file stays sparse there) but are
+  // counted, digested and listed as a hole. Past -S http_max_body the body is cut and marked
+  // capped.
   void Write(Bytes data) {
     if (data.empty() || body.write_failed) return;
     const std::uint64_t max = scanner->config_.inflate.max_output;
     if (body.written >= max) {
       if (!body.capped) {
         body.capped = true;
-        scanner->anomalies_->Count(Anomaly::kHttpBodyCapped);
+        Count(Anomaly::kHttpBodyCapped);
       }
       return;
     }
     if (data.size() > max - body.written) {
       data = data.first(static_cast<std::size_t>(max - body.written));
       body.capped = true;
-      scanner->anomalies_->Count(Anomaly::kHttpBodyCapped);
+      Count(Anomaly::kHttpBodyCapped);
     }
     OutputFs& fs = *scanner->fs_;
     if (!body.file) {
@@ -235,7 +239,9 @@ struct HttpScanner::FlowState final : SlotState, HttpParser::Listener {
       body.sha256.emplace("SHA256");
       if (scanner->alerts_) scanner->alerts_->Send("open", body.path);
     }
-    if (in_gap) {
+    // Only an identity body maps a hole to body-file bytes: what an inflater gives while fed a
+    // hole's zeros may still be decoded from captured bytes before it, and is written.
+    if (in_gap && !body.inflater) {
       AddHole(body.written, data.size());
       body.sparse_end = true;
     } else {
@@ -269,7 +275,7 @@ struct HttpScanner::FlowState final : SlotState, HttpParser::Listener {
     if (complete && body.inflater && body.inflater->status() == Inflater::Status::kRunning &&
         body.inflater->consumed() > 0) {
       body.decode_error = true;
-      scanner->anomalies_->Count(Anomaly::kHttpDecompressError);
+      Count(Anomaly::kHttpDecompressError);
     }
     if (body.file) {
       OutputFs& fs = *scanner->fs_;
@@ -404,6 +410,7 @@ struct HttpScanner::FlowState final : SlotState, HttpParser::Listener {
 
   HttpScanner* scanner;
   Session* session;
+  Flow* flow;             // valid from OnFlowOpen to OnFlowClose, while the state lives
   std::string file_name;  // the flow file's (OnFileCreated)
   Kind kind = Kind::kUndecided;
   std::array<char, kMessageStartMaxBytes> head_bytes{};  // the first bytes, while undecided
@@ -460,7 +467,7 @@ HttpScanner::FlowState& HttpScanner::StateFor(Flow& flow) {
   std::unique_ptr<Session>& session = sessions_[flow.session_id];
   if (!session) session = std::make_unique<Session>();
   ++session->open_flows;
-  return slot_.Put(flow, std::make_unique<FlowState>(*this, *session));
+  return slot_.Put(flow, std::make_unique<FlowState>(*this, *session, flow));
 }
 
 void HttpScanner::OnFlowOpen(Flow& flow) {

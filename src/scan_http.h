@@ -21,9 +21,10 @@
 // message's number, the request it answers (method, Host, target, from a per-connection queue
 // the request stream fills) or is, the status, Content-Type/-Length, Transfer- and
 // Content-Encoding, MD5 and SHA-256 of the body file, and whether the body file is complete;
-// when not, why (holes, truncated, capped, decode_error, write_error) and the ranges of the body
-// file made from a hole's zeros. Those ranges are not written (the body file stays sparse there,
-// its last byte written when it ends in a hole). Every body file is cut at -S http_max_body,
+// when not, why (holes, truncated, capped, decode_error, write_error) and, for a body that is
+// not compressed, the ranges of the body file made from a hole's zeros. Those ranges are not
+// written (the body file stays sparse there, its last byte written when it ends in a hole); a
+// compressed body over a hole is marked, and what its inflater gives is written as it comes. Every body file is cut at -S http_max_body,
 // identity bodies too (counted as kHttpBodyCapped). Memory per flow: the parser's header block
 // (capped at max_header), a few bytes to decide the stream's kind, and per body written its
 // record (header values kept up to 2048 bytes each, at most 64 hole ranges), in the scanner's

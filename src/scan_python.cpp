@@ -202,13 +202,13 @@ PythonScanner::PythonScanner(const PythonScanConfig& config, AnomalyCounters& an
 
 PythonScanner::~PythonScanner() = default;
 
-void PythonScanner::CountCap(FlowBytes& flow_bytes) {
+void PythonScanner::CountCap(Flow& flow, FlowBytes& flow_bytes) {
   if (flow_bytes.capped) return;
   flow_bytes.capped = true;
-  anomalies_.Count(Anomaly::kPythonInputCapped);
+  CountAnomaly(anomalies_, flow, Anomaly::kPythonInputCapped);
 }
 
-std::size_t PythonScanner::Reserve(FlowBytes& flow_bytes, std::size_t wanted) {
+std::size_t PythonScanner::Reserve(Flow& flow, FlowBytes& flow_bytes, std::size_t wanted) {
   std::vector<std::uint8_t>& bytes = flow_bytes.bytes;
   if (flow_bytes.total_capped) wanted = std::min(wanted, bytes.size());  // stays a prefix
   const std::size_t old_capacity = bytes.capacity();
@@ -223,7 +223,7 @@ std::size_t PythonScanner::Reserve(FlowBytes& flow_bytes, std::size_t wanted) {
     wanted = static_cast<std::size_t>(capacity);
     if (!flow_bytes.total_capped) {
       flow_bytes.total_capped = true;
-      anomalies_.Count(Anomaly::kPythonTotalCapped);
+      CountAnomaly(anomalies_, flow, Anomaly::kPythonTotalCapped);
     }
   }
   bytes.reserve(static_cast<std::size_t>(capacity));
@@ -235,13 +235,13 @@ void PythonScanner::OnData(Flow& flow, std::uint64_t offset, Bytes data, const T
   FlowBytes* found = slot_.Find(flow);
   FlowBytes& flow_bytes =
       found != nullptr ? *found : slot_.Put(flow, std::make_unique<FlowBytes>());
-  if (offset + data.size() > config_.max_bytes) CountCap(flow_bytes);
+  if (offset + data.size() > config_.max_bytes) CountCap(flow, flow_bytes);
   if (offset >= config_.max_bytes) return;
   const auto at = static_cast<std::size_t>(offset);
   std::size_t end = at + static_cast<std::size_t>(
                              std::min<std::uint64_t>(data.size(), config_.max_bytes - offset));
   if (flow_bytes.bytes.size() < end) {
-    end = Reserve(flow_bytes, end);
+    end = Reserve(flow, flow_bytes, end);
     if (flow_bytes.bytes.size() < end)
       flow_bytes.bytes.resize(end);  // a hole (OnGap) before: zeros
   }
@@ -257,7 +257,7 @@ void PythonScanner::OnStoredShift(Flow& flow, std::uint64_t n, std::uint64_t max
   const std::uint64_t old_capacity = flow_bytes.bytes.capacity();
   std::uint64_t new_size = std::min(old_size + n, max_end);
   if (new_size > config_.max_bytes) {
-    CountCap(flow_bytes);
+    CountCap(flow, flow_bytes);
     new_size = config_.max_bytes;
   }
   if (flow_bytes.total_capped) new_size = std::min(new_size, old_size);
@@ -267,7 +267,7 @@ void PythonScanner::OnStoredShift(Flow& flow, std::uint64_t n, std::uint64_t max
     new_size = room;
     if (!flow_bytes.total_capped) {
       flow_bytes.total_capped = true;
-      anomalies_.Count(Anomaly::kPythonTotalCapped);
+      CountAnomaly(anomalies_, flow, Anomaly::kPythonTotalCapped);
     }
   }
   // The inserted front is a hole (zeros) until its bytes arrive.
@@ -307,7 +307,7 @@ void PythonScanner::OnFlowClose(Flow& flow, const StoredFile&) {
   if (result && result.get() != Py_None) text = ResultText(result.get());
   if (!result || (result.get() != Py_None && !text)) {
     ++errors_;
-    anomalies_.Count(Anomaly::kPythonError);
+    CountAnomaly(anomalies_, flow, Anomaly::kPythonError);
     ReportExtra extra = ResultElement();
     extra.attributes.emplace_back("error", TakeError());
     flow.extras.push_back(std::move(extra));

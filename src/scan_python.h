@@ -83,12 +83,12 @@ class PythonScanner final : public Scanner {
 
   PythonScanner(const PythonScanConfig& config, AnomalyCounters& anomalies,
                 std::unique_ptr<Interpreter> interpreter);
-  // Counts python_input_capped unless already counted for this flow.
-  void CountCap(FlowBytes& flow_bytes);
+  // Counts python_input_capped (for the run and the flow) unless already counted for this flow.
+  void CountCap(Flow& flow, FlowBytes& flow_bytes);
   // Makes the flow's buffer able to hold `wanted` bytes (<= max_bytes) within the total budget,
   // charging what it allocates. Returns how many it may hold: `wanted`, or fewer when the budget
   // ran out (python_total_capped is then counted for the flow), never fewer than it holds.
-  std::size_t Reserve(FlowBytes& flow_bytes, std::size_t wanted);
+  std::size_t Reserve(Flow& flow, FlowBytes& flow_bytes, std::size_t wanted);
   ReportExtra ResultElement() const;
 
   PythonScanConfig config_;

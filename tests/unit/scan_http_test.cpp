@@ -436,6 +436,8 @@ TEST_F(ScanHttpTest, IdentityBodyIsCappedAtMaxBodyAndMarked) {
   EXPECT_EQ(Provenance(*flow, 0).at("incomplete"), "capped");
   EXPECT_EQ(Provenance(*flow, 1).at("complete"), "yes");
   EXPECT_EQ(anomalies_.Get(Anomaly::kHttpBodyCapped), 1u);
+  ASSERT_EQ(flow->anomalies.entries().size(), 1u) << "counted for the flow too";
+  EXPECT_EQ(flow->anomalies.entries()[0], (FlowAnomalies::Entry{Anomaly::kHttpBodyCapped, 1}));
 }
 
 TEST_F(ScanHttpTest, BodyCutByTheEndOfTheStreamIsTruncated) {

@@ -162,11 +162,10 @@ TEST_F(ScanPythonTest, SamplePluginResultGoesToExtras) {
   ASSERT_EQ(first->extras.size(), 1u);
   const ReportExtra& extra = first->extras[0];
   EXPECT_EQ(extra.element, "tcpflow:result");
-  const std::vector<std::pair<std::string, std::string>> expected = {
-      {"scanner", "python"},
-      {"path", ShippedPlugins()},
-      {"module", "sample"},
-      {"function", "scan"}};
+  const std::vector<std::pair<std::string, std::string>> expected = {{"scanner", "python"},
+                                                                     {"path", ShippedPlugins()},
+                                                                     {"module", "sample"},
+                                                                     {"function", "scan"}};
   EXPECT_EQ(extra.attributes, expected);
   EXPECT_EQ(extra.text, "flow 1: 27 bytes, 3 lines, first line: GET / HTTP/1.0");
   EXPECT_TRUE(extra.children.empty());
@@ -442,6 +441,8 @@ TEST_F(ScanPythonTest, PyMaxBytesKeepsThePrefixAndCountsOncePerFlow) {
   scanner->OnFlowClose(*flow, {});
   EXPECT_EQ(ResultText(*flow), "type=bytes len=5 hex=3058323334");
   EXPECT_EQ(anomalies_.Get(Anomaly::kPythonInputCapped), 1u);
+  ASSERT_EQ(flow->anomalies.entries().size(), 1u) << "counted for the flow too";
+  EXPECT_EQ(flow->anomalies.entries()[0], (FlowAnomalies::Entry{Anomaly::kPythonInputCapped, 1}));
 
   auto shifted = NewFlow();  // a shift that pushes bytes past the cap
   scanner->OnData(*shifted, 0, B("abcd"), Timeval{});
